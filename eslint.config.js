@@ -1,0 +1,39 @@
+// Lint rules that matter here: no floating promises (a lost activity/S3 call), and no Node
+// built-ins or I/O libraries inside workflow code (it runs in Temporal's deterministic sandbox).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.venv/**', '.alc/**', 'dist/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', {
+        // node:test's describe/it return promises that the runner itself awaits.
+        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }],
+      }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'fs', 'path', 'child_process', 'crypto', 'os', 'net', 'http', 'https', 'worker_threads'], message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' },
+          { group: ['@aws-sdk/*', 'sharp', 'onnxruntime-node', 'pino', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'], message: 'Workflows only orchestrate: do I/O in activities.' },
+          { group: ['../activities/*', '../storage/*', '../datasets/*', '../engine/*', '../stack/*'], allowTypeImports: true, message: 'Import activity/engine code as types only in workflows.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

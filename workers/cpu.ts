@@ -1,0 +1,32 @@
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createCpuActivities } from '../activities/index.js';
+import type { ConnectionConfig } from '../configs/schema.js';
+import { ArtifactStore } from '../storage/artifact-store.js';
+import { createS3Client } from '../storage/s3-client.js';
+import { WORKFLOWS_PATH } from './workflow-bundle.js';
+
+export interface CpuWorkerOptions {
+  config: ConnectionConfig;
+  connection: NativeConnection;
+  /** Time running activities get to finish on SIGTERM before they are cancelled. */
+  shutdownGraceTime?: string;
+  maxConcurrentActivities?: number;
+}
+
+/**
+ * The CPU worker: every workflow, and the activities that need no GPU. Any number of them may run
+ * on any machines; they share the task queue.
+ */
+export async function createCpuWorker(options: CpuWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  const store = new ArtifactStore(createS3Client(config.s3), config.s3.bucket, config.s3.prefix);
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.taskQueues.cpu,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createCpuActivities({ store }),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
+    shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
+  });
+}
