@@ -206,11 +206,11 @@ async function choosePorts(options: StackUpOptions): Promise<{ ports: ChosenPort
       continue;
     }
     const taken = want.pairOffset ? `${want.port} (or its gRPC companion ${want.port + want.pairOffset})` : String(want.port);
+    const port = want.pairOffset ? await findFreePortPair(want.pairOffset, LOOPBACK, new Set(chosen)) : await findFreePort(LOOPBACK);
     if (!options.freePorts) {
-      busy.push(`${want.name} port ${taken} is in use (choose another with ${want.flag})`);
+      busy.push(`${want.name} port ${taken} is in use: ${want.flag} ${port} is free`);
       continue;
     }
-    const port = want.pairOffset ? await findFreePortPair(want.pairOffset, LOOPBACK, new Set(chosen)) : await findFreePort(LOOPBACK);
     replaced.push(`${want.name}: ${taken} was in use, using ${port}`);
     chosen.push(port);
   }

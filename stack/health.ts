@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { grpc } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { CreateBucketCommand, HeadBucketCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { isAlive } from './processes.js';
 
@@ -32,7 +32,7 @@ export async function temporalIsServing(address: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 1000 });
   try {
     const response = await connection.healthService.check({});
-    return response.status === grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
+    return response.status === proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
   } finally {
     await connection.close();
   }

@@ -10,6 +10,8 @@ import type { S3Config } from '../configs/schema.js';
  * / IRSA), except the embedded stack's development keys.
  */
 export function createS3Client(config: S3Config): S3Client {
+  // The pinned SDK supports Node 20; its notice concerns releases after January 2027 (see NOTES.md).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     region: config.region,
     endpoint: config.endpoint,
