@@ -30,6 +30,17 @@ export async function startTestStack(namePrefix = 'alc-test-'): Promise<TestStac
     credentials: { ...DEV_S3_CREDENTIALS },
   };
   const { state } = await stackUp(await withFreePorts(upOptions));
+  // If the test process dies before teardown, the detached services must not outlive it.
+  const killOnExit = () => {
+    for (const pid of [state.temporal.pid, state.s3.pid]) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  process.once('exit', killOnExit);
   let tornDown = false;
   return {
     dataDir,
@@ -39,6 +50,7 @@ export async function startTestStack(namePrefix = 'alc-test-'): Promise<TestStac
     async teardown() {
       if (tornDown) return;
       tornDown = true;
+      process.off('exit', killOnExit);
       await stackDown(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
     },
