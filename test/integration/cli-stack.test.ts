@@ -7,6 +7,8 @@ import { findFreePort, findFreePortPair } from '../../stack/ports.js';
 import { stackDown } from '../../stack/embedded-stack.js';
 import { runCli } from '../support/run-cli.js';
 
+const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
+
 describe('alc stack: up, status, check, down through the real CLI', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'alc-cli-stack-'));
   const env = { ALC_STACK_DIR: dataDir, ALC_S3_BUCKET: 'alc-cli-test' };
@@ -18,7 +20,7 @@ describe('alc stack: up, status, check, down through the real CLI', () => {
   it('runs the whole life cycle with meaningful exit codes', async () => {
     const before = await runCli(['stack', 'status', '--json'], env);
     assert.equal(before.code, 3, before.stderr);
-    assert.equal(JSON.parse(before.stdout).running, false);
+    assert.equal(json(before.stdout).running, false);
 
     const temporalPort = await findFreePort();
     const uiPort = await findFreePort();
@@ -26,11 +28,11 @@ describe('alc stack: up, status, check, down through the real CLI', () => {
     const ports = ['--temporal-port', String(temporalPort), '--ui-port', String(uiPort), '--s3-port', String(s3Port)];
     const up = await runCli(['stack', 'up', ...ports, '--json'], env);
     assert.equal(up.code, 0, up.stderr);
-    assert.equal(JSON.parse(up.stdout).alreadyRunning, false);
+    assert.equal(json(up.stdout).alreadyRunning, false);
 
     const again = await runCli(['stack', 'up', ...ports, '--json'], env);
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(JSON.parse(again.stdout).alreadyRunning, true);
+    assert.equal(json(again.stdout).alreadyRunning, true);
 
     const status = await runCli(['stack', 'status', '--json'], env);
     assert.equal(status.code, 0, status.stderr);
@@ -45,7 +47,7 @@ describe('alc stack: up, status, check, down through the real CLI', () => {
     // The configuration finds the stack through its state file: no addresses passed.
     const check = await runCli(['stack', 'check', '--json'], env);
     assert.equal(check.code, 0, check.stderr);
-    assert.equal(JSON.parse(check.stdout).bytes, 65536);
+    assert.equal(json(check.stdout).bytes, 65536);
 
     // A second stack on the same ports: refused, naming the port and a free alternative.
     const otherDir = mkdtempSync(path.join(os.tmpdir(), 'alc-cli-busy-'));
