@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, InputError, UnavailableError } from '../common/errors.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerDatasetCommands } from './commands/dataset.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerWorkerCommands } from './commands/worker.js';
 
@@ -17,6 +18,7 @@ const program = new Command('alc')
 
 registerStackCommands(program);
 registerConfigCommands(program);
+registerDatasetCommands(program);
 registerWorkerCommands(program);
 
 try {
