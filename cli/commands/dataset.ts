@@ -4,10 +4,11 @@ import { DATASET_LAYOUTS, ImportRefusedError, importDataset, type DatasetLayout 
 import { MANIFEST_NAME } from '../../datasets/manifest.js';
 import { readManifest } from '../../datasets/manifest-file.js';
 import { badItemIds, formatProblem } from '../../datasets/problems.js';
-import type { OnProgress } from '../../datasets/progress.js';
 import { validateDataset } from '../../datasets/validate.js';
 import { openLocation } from '../../storage/open-location.js';
 import { printJson, printLines } from '../output.js';
+import { progressOnStderr } from '../progress.js';
+import { registerDatasetGenerateCommand } from './dataset-generate.js';
 
 interface ImportCommandOptions {
   layout: DatasetLayout;
@@ -23,8 +24,8 @@ interface ValidateCommandOptions {
   json?: boolean;
 }
 
-/** Adds `dataset import` and `dataset validate`; returns the `dataset` command for other subcommands. */
-export function registerDatasetCommands(program: Command): Command {
+/** Adds the `dataset` command group: import, validate, generate. */
+export function registerDatasetCommands(program: Command): void {
   const dataset = program.command('dataset').description('datasets in the alc layout: import from other layouts, validate');
 
   dataset
@@ -44,7 +45,7 @@ export function registerDatasetCommands(program: Command): Command {
         to,
         skipBad: options.skipBad,
         name: options.name,
-        onProgress: progressOnStderr('import'),
+        onProgress: progressOnStderr('import', 'items'),
       });
       const { manifest, skippedItems, problems } = await importing.catch((error: unknown) => {
         throw explainRefusal(error, options);
@@ -76,7 +77,7 @@ export function registerDatasetCommands(program: Command): Command {
     .action(async (options: ValidateCommandOptions) => {
       const location = await openLocation(options.dataset);
       const manifest = await readManifest(location);
-      const problems = await validateDataset(location, manifest, { onProgress: progressOnStderr('validate') });
+      const problems = await validateDataset(location, manifest, { onProgress: progressOnStderr('validate', 'items') });
       const badItems = badItemIds(problems).length;
       if (options.json) printJson({ dataset: location.describe(MANIFEST_NAME), items: manifest.items.length, badItems, problems });
       else if (problems.length === 0) printLines(`${location.describe(MANIFEST_NAME)}: ${count(manifest.items.length, 'item')}, no problems`);
@@ -85,7 +86,7 @@ export function registerDatasetCommands(program: Command): Command {
         throw new InputError(`${location.describe(MANIFEST_NAME)}: ${count(problems.length, 'problem')} in ${badItems} of ${count(manifest.items.length, 'item')}`);
       }
     });
-  return dataset;
+  registerDatasetGenerateCommand(dataset);
 }
 
 function count(n: number, noun: string): string {
@@ -102,26 +103,4 @@ function explainRefusal(error: unknown, options: ImportCommandOptions): unknown 
   const onlyItems = error.problems.every((problem) => problem.item !== null);
   if (!onlyItems || options.skipBad) return error;
   return new InputError(`${error.message}\n(fix them, or pass --skip-bad to import without the bad items)`);
-}
-
-/** Time between progress updates on a terminal, and between lines when stderr is a log (CI). */
-const TERMINAL_PROGRESS_INTERVAL_MS = 100;
-const LOGGED_PROGRESS_INTERVAL_MS = 10_000;
-
-/** Item progress on stderr: one updating line on a terminal, an occasional line in a log. */
-function progressOnStderr(task: string): OnProgress {
-  const terminal = process.stderr.isTTY;
-  let lastLine = 0;
-  return ({ done, total }) => {
-    const finished = done === total;
-    const now = Date.now();
-    if (terminal) {
-      if (!finished && now - lastLine < TERMINAL_PROGRESS_INTERVAL_MS) return;
-      process.stderr.write(`\r${task}: ${done}/${total} items${finished ? '\n' : ''}`);
-    } else {
-      if (!finished && now - lastLine < LOGGED_PROGRESS_INTERVAL_MS) return;
-      process.stderr.write(`${task}: ${done}/${total} items\n`);
-    }
-    lastLine = now;
-  };
 }

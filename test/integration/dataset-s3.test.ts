@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ManifestSchema } from '../../datasets/manifest.js';
@@ -53,5 +54,28 @@ describe('dataset commands on s3:// locations of the real stack', () => {
     const validated = await runCli(['dataset', 'validate', '--dataset', target], env);
     assert.equal(validated.code, 2);
     assert.ok(`${validated.stdout}${validated.stderr}`.includes(`s3://${stack.config.s3.bucket}/${broken}`), validated.stdout + validated.stderr);
+  });
+
+  it('generates the synthetic dataset straight into S3, deterministic and valid', async () => {
+    const target = `s3://${stack.config.s3.bucket}/datasets/synthetic`;
+    const generated = await runCli(['dataset', 'generate', '--out', target, '--images', '12', '--seed', '7', '--json'], { ...env, SOURCE_DATE_EPOCH: '0' });
+    assert.equal(generated.code, 0, generated.stderr);
+    const summary = JSON.parse(generated.stdout) as { images: number };
+    assert.equal(summary.images, 12);
+    const manifest = await store.getJson('datasets/synthetic/manifest.json', ManifestSchema);
+    assert.equal(manifest.items.length, 12);
+    assert.equal(manifest.provenance.importer, 'synthetic');
+    const validated = await runCli(['dataset', 'validate', '--dataset', target], env);
+    assert.equal(validated.code, 0, validated.stdout + validated.stderr);
+
+    // The same command to a local directory writes the same bytes.
+    const local = mkdtempSync(path.join(os.tmpdir(), 'alc-syn-'));
+    assert.equal((await runCli(['dataset', 'generate', '--out', local, '--images', '12', '--seed', '7'], { ...env, SOURCE_DATE_EPOCH: '0' })).code, 0);
+    for (const item of manifest.items.slice(0, 3)) {
+      for (const file of [item.image, item.pseudoLabel, item.superpixels]) {
+        assert.deepEqual(await store.getBytes(`datasets/synthetic/${file}`), await readFile(path.join(local, file)), file);
+      }
+    }
+    rmSync(local, { recursive: true, force: true });
   });
 });
