@@ -1,0 +1,96 @@
+/**
+ * One measurement of the acquisition benchmark, in its own process so that its peak RSS is its own.
+ * Argument: a JSON `ChildJob`; prints one JSON `ChildResult` line.
+ */
+import { readFileSync } from 'node:fs';
+import { ScorePool } from '../engine-parallel/score-pool.js';
+import { decodeSoftLabels } from '../engine/npy.js';
+import { ScoringWorkspace, scoreImage } from '../engine/score-image.js';
+import type { ImageInput, Mode } from '../engine/types.js';
+
+export interface ChildJob {
+  readonly kind: 'single' | 'pool';
+  /** Path prefix of `<prefix>.npy`, `<prefix>.u8` (labels) and `<prefix>.u16` (superpixels). */
+  readonly prefix: string;
+  readonly mode: Mode;
+  /** single: timed repetitions (after warm-up); pool: images scored. */
+  readonly repeats: number;
+  readonly threads: number;
+}
+
+export interface ChildResult {
+  /** single: per-image milliseconds of each repetition; pool: one wall time for all images. */
+  readonly ms: number[];
+  readonly peakRssMB: number;
+}
+
+/** A copy of `source` in shared memory, which worker threads read without a copy of their own. */
+function inSharedMemory<A extends Float32Array | Uint8Array | Uint16Array>(source: A, make: (buffer: SharedArrayBuffer) => A): A {
+  const target = make(new SharedArrayBuffer(source.byteLength));
+  target.set(source);
+  return target;
+}
+
+function load(prefix: string, shared: boolean): ImageInput {
+  const soft = decodeSoftLabels(readFileSync(`${prefix}.npy`), `${prefix}.npy`);
+  const labels: Uint8Array = new Uint8Array(readFileSync(`${prefix}.u8`));
+  const superpixelBytes = readFileSync(`${prefix}.u16`);
+  const superpixels: Uint16Array = new Uint16Array(superpixelBytes.buffer.slice(superpixelBytes.byteOffset, superpixelBytes.byteOffset + superpixelBytes.byteLength));
+  const image: ImageInput = { classes: soft.classes, height: soft.height, width: soft.width, softLabels: soft.data, labels, superpixels };
+  if (!shared) return image;
+  return {
+    ...image,
+    softLabels: inSharedMemory<Float32Array>(soft.data, (b) => new Float32Array(b)),
+    labels: inSharedMemory<Uint8Array>(labels, (b) => new Uint8Array(b)),
+    superpixels: inSharedMemory<Uint16Array>(superpixels, (b) => new Uint16Array(b)),
+  };
+}
+
+async function measure(job: ChildJob): Promise<number[]> {
+  if (job.kind === 'single') {
+    const image = load(job.prefix, false);
+    const workspace = new ScoringWorkspace();
+    for (let i = 0; i < 3; i++) scoreImage(image, { mode: job.mode }, workspace);
+    return Array.from({ length: job.repeats }, () => {
+      const start = performance.now();
+      scoreImage(image, { mode: job.mode }, workspace);
+      return performance.now() - start;
+    });
+  }
+  // Shared memory lets every task read the same image without copying it per task.
+  const image = load(job.prefix, true);
+  const pool = new ScorePool(job.threads);
+  try {
+    const task = (i: number) => ({
+      image: `img${i}`,
+      softLabels: { data: image.softLabels, classes: image.classes, height: image.height, width: image.width },
+      labels: image.labels,
+      superpixels: image.superpixels,
+    });
+    await Promise.all(Array.from({ length: job.threads * 2 }, (_, i) => pool.score(task(i), { mode: job.mode })));
+    const start = performance.now();
+    await Promise.all(Array.from({ length: job.repeats }, (_, i) => pool.score(task(i), { mode: job.mode })));
+    return [performance.now() - start];
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * Peak resident set of this process. Linux's VmHWM belongs to the process image, whereas
+ * getrusage's maxrss also carries the RSS of the parent that forked it.
+ */
+function peakRssMB(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm !== null) return Number(hwm[1]) / 1024;
+  } catch {
+    // Not Linux: fall back to getrusage.
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as ChildJob;
+const ms = await measure(job);
+const result: ChildResult = { ms, peakRssMB: peakRssMB() };
+console.log(JSON.stringify(result));

@@ -1,0 +1,178 @@
+/**
+ * Acquisition benchmark (issue 3, "Fast, and measured"): per PASCAL-sized (21 x 375 x 500) and
+ * Cityscapes-sized (19 x 1024 x 2048) image, the engine's scoring time and soft-label throughput on
+ * one thread, its scaling to 2 threads on the worker pool, its peak RSS, the NumPy reference
+ * (bench/reference/alc_numpy.py) on the same inputs, and the memory-bandwidth bound (soft-label
+ * bytes / measured copy bandwidth). Each measurement runs in a child process of its own.
+ *
+ * Usage: bench/main.ts acquisition [--json FILE] [--quick]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { encodeFloat32Npy } from '../engine/npy.js';
+import type { Mode } from '../engine/types.js';
+import type { ChildJob, ChildResult } from './acquisition-child.js';
+import { syntheticImage, type SyntheticShape } from './synthetic.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const python = path.join(root, '.venv/bin/python');
+
+interface Dataset extends SyntheticShape {
+  readonly name: string;
+}
+
+const DATASETS: readonly Dataset[] = [
+  { name: 'PASCAL', classes: 21, height: 375, width: 500, superpixels: 60 },
+  { name: 'Cityscapes', classes: 19, height: 1024, width: 2048, superpixels: 400 },
+];
+const MODES: readonly Mode[] = ['alc', 'a2lc'];
+/** No single measurement may hang the benchmark. */
+const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
+
+interface Plan {
+  /** Timed repetitions on one thread, per dataset. */
+  readonly single: Readonly<Record<string, number>>;
+  /** Images scored by the pool, per dataset. */
+  readonly pool: Readonly<Record<string, number>>;
+  readonly numpyRepeats: Readonly<Record<string, number>>;
+  readonly copyMB: number;
+}
+
+const FULL: Plan = { single: { PASCAL: 30, Cityscapes: 8 }, pool: { PASCAL: 40, Cityscapes: 8 }, numpyRepeats: { PASCAL: 5, Cityscapes: 3 }, copyMB: 512 };
+const QUICK: Plan = { single: { PASCAL: 5, Cityscapes: 2 }, pool: { PASCAL: 8, Cityscapes: 2 }, numpyRepeats: { PASCAL: 2, Cityscapes: 1 }, copyMB: 128 };
+
+export interface AcquisitionRow {
+  readonly dataset: string;
+  readonly mode: Mode;
+  readonly softLabelMB: number;
+  /** One thread: best and median milliseconds per image. */
+  readonly msBest: number;
+  readonly msMedian: number;
+  /** Soft-label megabytes scored per second on one thread (from msBest). */
+  readonly mbPerSecond: number;
+  readonly numpyMsBest: number | null;
+  readonly numpyMsMedian: number | null;
+  /** numpyMsBest / msBest. */
+  readonly speedup: number | null;
+  /** Soft-label bytes / copy bandwidth. */
+  readonly boundMs: number;
+  /** msBest / boundMs. */
+  readonly timesBound: number;
+  readonly imagesPerSecond1: number;
+  readonly imagesPerSecond2: number;
+  readonly scaling2: number;
+  readonly peakRssMB: number;
+  readonly peakRss2ThreadsMB: number;
+  readonly numpyPeakRssMB: number | null;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Bytes per second of a large typed-array copy (memcpy), best of five. */
+function copyBandwidth(megabytes: number): number {
+  const source = new Float32Array((megabytes * 1e6) / 4).fill(1);
+  const target = new Float32Array(source.length);
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    target.set(source);
+    best = Math.min(best, performance.now() - start);
+  }
+  return source.byteLength / (best / 1000);
+}
+
+function runChild(job: ChildJob): ChildResult {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/acquisition-child.ts'), JSON.stringify(job)], { cwd: root, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS });
+  if (child.status !== 0) throw new Error(`benchmark child failed (${child.error?.message ?? `exit ${child.status}`}): ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as ChildResult;
+}
+
+function runNumpy(dir: string, dataset: Dataset, mode: Mode, repeats: number): { ms: number[]; peakRssMB: number } | null {
+  if (!existsSync(python)) return null;
+  const prefix = path.join(dir, dataset.name);
+  const manifest = path.join(dir, `${dataset.name}-${mode}.json`);
+  const out = path.join(dir, `${dataset.name}-${mode}-out.json`);
+  const image = { id: dataset.name, height: dataset.height, width: dataset.width, softLabels: `${prefix}.npy`, labels: `${prefix}.u8`, superpixels: `${prefix}.u32` };
+  writeFileSync(manifest, JSON.stringify({ classes: dataset.classes, mode, tau: 0, budget: 10, repeat: repeats, images: [image] }));
+  const run = spawnSync(python, [path.join(root, 'bench/reference/alc_numpy.py'), manifest, out], { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS });
+  if (run.status !== 0) throw new Error(`NumPy reference failed (${run.error?.message ?? `exit ${run.status}`}): ${run.stderr}`);
+  const result = JSON.parse(readFileSync(out, 'utf8')) as { timing: { scoreMs: Record<string, number[]> }; peakRssMB: number };
+  return { ms: result.timing.scoreMs[dataset.name], peakRssMB: result.peakRssMB };
+}
+
+function writeInputs(dir: string, dataset: Dataset): number {
+  const image = syntheticImage(dataset, 1);
+  const prefix = path.join(dir, dataset.name);
+  writeFileSync(`${prefix}.npy`, encodeFloat32Npy(image.softLabels, [image.classes, image.height, image.width]));
+  writeFileSync(`${prefix}.u8`, image.labels);
+  writeFileSync(`${prefix}.u16`, new Uint8Array(Uint16Array.from(image.superpixels).buffer));
+  writeFileSync(`${prefix}.u32`, new Uint8Array(Uint32Array.from(image.superpixels).buffer));
+  return image.softLabels.byteLength;
+}
+
+const fixed = (value: number | null, digits = 1): string => (value === null ? '-' : value.toFixed(digits));
+
+function printTable(rows: readonly AcquisitionRow[], bandwidth: number): void {
+  const header = ['dataset', 'mode', 'MB', 'ms/img', 'MB/s/thr', 'numpy ms', 'speedup', 'bound ms', 'x bound', 'img/s 1T', 'img/s 2T', '2T scale', 'RSS MB', 'RSS 2T', 'numpy RSS'];
+  const lines = rows.map((r) => [
+    r.dataset, r.mode, fixed(r.softLabelMB), fixed(r.msBest), fixed(r.mbPerSecond, 0), fixed(r.numpyMsBest), r.speedup === null ? '-' : `${r.speedup.toFixed(1)}x`,
+    fixed(r.boundMs), `${r.timesBound.toFixed(1)}x`, fixed(r.imagesPerSecond1, 2), fixed(r.imagesPerSecond2, 2), `${r.scaling2.toFixed(2)}x`,
+    fixed(r.peakRssMB, 0), fixed(r.peakRss2ThreadsMB, 0), fixed(r.numpyPeakRssMB, 0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(`copy bandwidth ${(bandwidth / 1e9).toFixed(2)} GB/s (best of 5 typed-array copies); times are best of the repetitions`);
+  console.log(format(header));
+  for (const line of lines) console.log(format(line));
+}
+
+export function runAcquisitionBenchmark(args: string[]): void {
+  const quick = args.includes('--quick');
+  const jsonAt = args.indexOf('--json');
+  const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
+  if (jsonAt >= 0 && jsonFile === undefined) throw new Error('--json needs a file name');
+  const plan = quick ? QUICK : FULL;
+  const bandwidth = copyBandwidth(plan.copyMB);
+  const dir = mkdtempSync(path.join(tmpdir(), 'alc-bench-'));
+  const rows: AcquisitionRow[] = [];
+  try {
+    for (const dataset of DATASETS) {
+      const bytes = writeInputs(dir, dataset);
+      const prefix = path.join(dir, dataset.name);
+      for (const mode of MODES) {
+        const single = runChild({ kind: 'single', prefix, mode, repeats: plan.single[dataset.name], threads: 1 });
+        const images = plan.pool[dataset.name];
+        const one = runChild({ kind: 'pool', prefix, mode, repeats: images, threads: 1 });
+        const two = runChild({ kind: 'pool', prefix, mode, repeats: images, threads: 2 });
+        const numpy = runNumpy(dir, dataset, mode, plan.numpyRepeats[dataset.name]);
+        const msBest = Math.min(...single.ms);
+        const numpyMsBest = numpy === null ? null : Math.min(...numpy.ms);
+        const boundMs = (bytes / bandwidth) * 1000;
+        const imagesPerSecond1 = images / (one.ms[0] / 1000);
+        const imagesPerSecond2 = images / (two.ms[0] / 1000);
+        const row: AcquisitionRow = {
+          dataset: dataset.name, mode, softLabelMB: bytes / 1e6, msBest, msMedian: median(single.ms), mbPerSecond: bytes / 1e6 / (msBest / 1000),
+          numpyMsBest, numpyMsMedian: numpy === null ? null : median(numpy.ms), speedup: numpyMsBest === null ? null : numpyMsBest / msBest,
+          boundMs, timesBound: msBest / boundMs, imagesPerSecond1, imagesPerSecond2, scaling2: imagesPerSecond2 / imagesPerSecond1,
+          peakRssMB: single.peakRssMB, peakRss2ThreadsMB: two.peakRssMB, numpyPeakRssMB: numpy?.peakRssMB ?? null,
+        };
+        rows.push(row);
+        console.error(`${dataset.name} ${mode}: ${msBest.toFixed(1)} ms/image`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (!existsSync(python)) console.log(`(${python} missing: NumPy reference not run)`);
+  printTable(rows, bandwidth);
+  if (jsonFile !== undefined) {
+    const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version };
+    writeFileSync(jsonFile, JSON.stringify({ benchmark: 'acquisition', quick, machine, copyBandwidthBytesPerSecond: bandwidth, rows }, null, 2) + '\n');
+  }
+}
