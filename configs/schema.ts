@@ -65,16 +65,45 @@ export const TaskQueuesSchema = z
   })
   .strict();
 
+/**
+ * How GPU workers run the trainer (trainer/CONTRACT.md). Any command that obeys the contract
+ * replaces the reference trainer: `{spec}` becomes the job spec's path, `{python}` the project's
+ * .venv interpreter.
+ */
+export const TrainerConfigSchema = z
+  .object({
+    command: z.array(z.string().min(1)).min(1).default(['{python}', '-m', 'trainer', '--spec', '{spec}']),
+    /** Local scratch for staged inputs and outputs; default: the OS temp dir. */
+    workDir: z.string().min(1).optional(),
+    device: z.enum(['cpu', 'cuda']).default('cpu'),
+    /** On cancellation: SIGTERM, then SIGKILL after this many seconds. */
+    killGraceSeconds: z.number().int().min(1).max(3600).default(30),
+  })
+  .strict();
+
+export const InferenceConfigSchema = z
+  .object({
+    provider: z.enum(['cpu', 'cuda']).default('cpu'),
+    batchSize: z.number().int().min(1).max(256).default(4),
+    /** onnxruntime intra-op threads; 0 = all cores. */
+    threads: z.number().int().min(0).max(256).default(0),
+  })
+  .strict();
+
 export const ConnectionConfigSchema = z
   .object({
     temporal: TemporalConfigSchema.prefault({}),
     s3: S3ConfigSchema,
     taskQueues: TaskQueuesSchema.prefault({}),
     stack: EmbeddedStackConfigSchema.prefault({}),
+    trainer: TrainerConfigSchema.prefault({}),
+    inference: InferenceConfigSchema.prefault({}),
   })
   .strict();
 
 export type TemporalConfig = z.infer<typeof TemporalConfigSchema>;
 export type S3Config = z.infer<typeof S3ConfigSchema>;
 export type EmbeddedStackConfig = z.infer<typeof EmbeddedStackConfigSchema>;
+export type TrainerConfig = z.infer<typeof TrainerConfigSchema>;
+export type InferenceConfig = z.infer<typeof InferenceConfigSchema>;
 export type ConnectionConfig = z.infer<typeof ConnectionConfigSchema>;

@@ -28,7 +28,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip --version >/dev/null 2>&1 || fail ".venv has no pip: install python3-pip and remove .venv to recreate it"
 
-req_hash=$(hash_of requirements.txt)
+req_hash=$(hash_of requirements.txt trainer/requirements.txt trainer/requirements-dev.txt)
 if [ "$(cat .venv/.alc-requirements-hash 2>/dev/null)" != "$req_hash" ]; then
   say "installing pinned Python tools (requirements.txt) into .venv"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt >&2

@@ -44,6 +44,11 @@ export class ArtifactStore {
     readonly prefix = '',
   ) {}
 
+  /** The same bucket, rooted deeper: keys of the result are relative to `prefix + subPrefix`. */
+  at(subPrefix: string): ArtifactStore {
+    return new ArtifactStore(this.client, this.bucket, this.prefix + subPrefix);
+  }
+
   /** `s3://bucket/prefix+key`, for messages and logs. */
   uri(key: string): string {
     return `s3://${this.bucket}/${this.prefix}${key}`;

@@ -1,0 +1,31 @@
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createTrainActivities } from '../activities/train/train-segmentation.js';
+import type { ConnectionConfig } from '../configs/schema.js';
+import { ArtifactStore } from '../storage/artifact-store.js';
+import { createS3Client } from '../storage/s3-client.js';
+
+export interface GpuWorkerOptions {
+  config: ConnectionConfig;
+  connection: NativeConnection;
+  /** One activity at a time per GPU: a second training job would only fight for its memory. */
+  maxConcurrentActivities?: number;
+  shutdownGraceTime?: string;
+}
+
+/**
+ * The GPU worker: training and inference activities only (no workflows), one slot per GPU. Run one
+ * process per GPU (CUDA_VISIBLE_DEVICES) on as many machines as there are.
+ */
+export async function createGpuWorker(options: GpuWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  const store = new ArtifactStore(createS3Client(config.s3), config.s3.bucket, config.s3.prefix);
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.taskQueues.gpu,
+    activities: { ...createTrainActivities({ store, trainer: config.trainer }) },
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 1,
+    // Long enough for a training job to write its checkpoint after SIGTERM.
+    shutdownGraceTime: options.shutdownGraceTime ?? '2 minutes',
+  });
+}
