@@ -10,15 +10,26 @@ echo "== type check (tsc --noEmit)"
 npx --no-install tsc --noEmit -p tsconfig.json
 echo "== lint (eslint)"
 npx --no-install eslint --max-warnings 0 .
+echo "== lint (ruff, trainer)"
+.venv/bin/ruff check trainer bench/reference
+.venv/bin/ruff format --check trainer bench/reference
+echo "== tests (pytest, trainer)"
+pytest_log=$(mktemp)
+status=0
+PYTHONPATH=. .venv/bin/python -m pytest trainer/tests -q -p no:cacheprovider 2>&1 | tee "$pytest_log" || status=$?
 echo "== tests (node:test)"
 mapfile -t files < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 tap=$(mktemp)
-trap 'rm -f "$tap"' EXIT
-status=0
+trap 'rm -f "$tap" "$pytest_log"' EXIT
 node --import tsx --test --test-concurrency=2 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" \
   "${files[@]}" || status=$?
-count() { sed -n "s/^# $1 \([0-9]*\)$/\1/p" "$tap" | tail -n 1; }
-echo "tests: $(count pass) passed, $(count fail) failed, $(count skipped) skipped"
+# One closing line for both runners: node's TAP totals plus pytest's summary.
+node_count() { sed -n "s/^# $1 \([0-9]*\)$/\1/p" "$tap" | tail -n 1; }
+pytest_count() { tail -n 1 "$pytest_log" | grep -oE "[0-9]+ $1" | grep -oE "[0-9]+" || echo 0; }
+passed=$(( $(node_count pass) + $(pytest_count passed) ))
+failed=$(( $(node_count fail) + $(pytest_count failed) + $(pytest_count error) ))
+skipped=$(( $(node_count skipped) + $(pytest_count skipped) ))
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$status"

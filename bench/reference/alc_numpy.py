@@ -18,6 +18,7 @@ MANIFEST: {"classes": C, "mode": "alc"|"a2lc", "tau": t, "score": "sim"|"cil"|"p
 OUT: {"weights": [...], "superpixels": [records], "selected": [records + rank],
       "timing": {"scoreMs": {id: [ms of each repeat]}}, "peakRssMB": float}
 """
+
 import json
 import math
 import resource
@@ -37,7 +38,7 @@ def score_image(P32, L, S, mode, tau):
     L = L.reshape(hw).astype(np.int64)
     S = S.reshape(hw)
     if np.any((L >= C) & (L != IGNORE)):
-        raise ValueError('label out of range')
+        raise ValueError("label out of range")
 
     ids = np.unique(S)
     ids = ids[ids != 0]
@@ -45,9 +46,19 @@ def score_image(P32, L, S, mode, tau):
     in_r = S != 0
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return {'ids': ids, 'pixels': empty, 'expansion': empty, 'dominant': empty, 'rep': empty, 'label': empty,
-                'pixel': np.zeros(0), 'cil': np.zeros(0), 'sim': np.zeros(0), 'classTerms': np.zeros((0, C)),
-                'labelCounts': np.zeros((0, C), dtype=np.int64)}
+        return {
+            "ids": ids,
+            "pixels": empty,
+            "expansion": empty,
+            "dominant": empty,
+            "rep": empty,
+            "label": empty,
+            "pixel": np.zeros(0),
+            "cil": np.zeros(0),
+            "sim": np.zeros(0),
+            "classTerms": np.zeros((0, C)),
+            "labelCounts": np.zeros((0, C), dtype=np.int64),
+        }
     # Compact index of each pixel's superpixel (meaningless where S is 0).
     k = np.searchsorted(ids, S)
     k[~in_r] = 0
@@ -96,7 +107,7 @@ def score_image(P32, L, S, mode, tau):
     found, first = np.unique(k[at_best], return_index=True)
     rep[found] = at_best[first]
 
-    if mode == 'alc':
+    if mode == "alc":
         has_rep = rep >= 0
         vectors = np.zeros((n, C))
         vectors[has_rep] = P[:, rep[has_rep]].T
@@ -124,8 +135,17 @@ def score_image(P32, L, S, mode, tau):
     pixel[scored] = 1.0 - P[label[scored], rep[scored]]
     sim = np.where(scored, sim, np.nan)
     return {
-        'ids': ids, 'pixels': pixels, 'expansion': expansion, 'dominant': dominant, 'rep': rep, 'label': label,
-        'pixel': pixel, 'cil': cil, 'sim': sim, 'classTerms': class_terms, 'labelCounts': label_counts,
+        "ids": ids,
+        "pixels": pixels,
+        "expansion": expansion,
+        "dominant": dominant,
+        "rep": rep,
+        "label": label,
+        "pixel": pixel,
+        "cil": cil,
+        "sim": sim,
+        "classTerms": class_terms,
+        "labelCounts": label_counts,
     }
 
 
@@ -163,9 +183,9 @@ def abc_scores(class_terms, weights):
 def peak_rss_mb():
     """Peak resident set: Linux's VmHWM (getrusage's maxrss also counts the parent that forked us)."""
     try:
-        with open('/proc/self/status') as f:
+        with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith('VmHWM:'):
+                if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -176,62 +196,81 @@ def main():
     manifest_path, out_path = sys.argv[1], sys.argv[2]
     with open(manifest_path) as f:
         manifest = json.load(f)
-    C = manifest['classes']
-    mode = manifest['mode']
-    tau = float(manifest.get('tau', 0.0))
-    score = manifest.get('score', 'sim' if mode == 'alc' else 'abc')
-    repeat = int(manifest.get('repeat', 1))
-    queried = {(q['image'], q['superpixel']) for q in manifest.get('queried', [])}
+    C = manifest["classes"]
+    mode = manifest["mode"]
+    tau = float(manifest.get("tau", 0.0))
+    score = manifest.get("score", "sim" if mode == "alc" else "abc")
+    repeat = int(manifest.get("repeat", 1))
+    queried = {(q["image"], q["superpixel"]) for q in manifest.get("queried", [])}
 
     results = {}
     timing = {}
-    for image in manifest['images']:
-        H, W = image['height'], image['width']
-        P = np.load(image['softLabels'])
+    for image in manifest["images"]:
+        H, W = image["height"], image["width"]
+        P = np.load(image["softLabels"])
         if P.dtype == np.float16:
             P = P.astype(np.float32)
         if P.dtype != np.float32 or P.shape != (C, H, W):
             raise ValueError(f"{image['softLabels']}: expected float32 {C}x{H}x{W}, got {P.dtype} {P.shape}")
-        L = np.fromfile(image['labels'], dtype=np.uint8).reshape(H, W)
-        S = np.fromfile(image['superpixels'], dtype=np.uint32).reshape(H, W)
+        L = np.fromfile(image["labels"], dtype=np.uint8).reshape(H, W)
+        S = np.fromfile(image["superpixels"], dtype=np.uint32).reshape(H, W)
         times = []
         for _ in range(repeat):
             start = time.perf_counter()
-            results[image['id']] = score_image(P, L, S, mode, tau)
+            results[image["id"]] = score_image(P, L, S, mode, tau)
             times.append((time.perf_counter() - start) * 1000)
-        timing[image['id']] = times
+        timing[image["id"]] = times
 
     totals = [0.0] * C
     for image_id, r in results.items():
-        for i, sp in enumerate(r['ids']):
+        for i, sp in enumerate(r["ids"]):
             if (image_id, int(sp)) not in queried:
                 for c in range(C):
-                    totals[c] += int(r['labelCounts'][i, c])
+                    totals[c] += int(r["labelCounts"][i, c])
     weights = class_weights(totals)
 
-    widths = {image['id']: image['width'] for image in manifest['images']}
+    widths = {image["id"]: image["width"] for image in manifest["images"]}
     records = []
     for image_id, r in results.items():
-        abc = abc_scores(r['classTerms'], weights)
-        for i, sp in enumerate(r['ids']):
-            if r['expansion'][i] == 0:
+        abc = abc_scores(r["classTerms"], weights)
+        for i, sp in enumerate(r["ids"]):
+            if r["expansion"][i] == 0:
                 continue
-            rep = int(r['rep'][i])
+            rep = int(r["rep"][i])
             W = widths[image_id]
-            records.append({
-                'image': image_id, 'superpixel': int(sp), 'pixels': int(r['pixels'][i]),
-                'expansion': int(r['expansion'][i]), 'dominant': int(r['dominant'][i]), 'rep': [rep // W, rep % W],
-                'label': int(r['label'][i]), 'pixel': float(r['pixel'][i]), 'cil': float(r['cil'][i]),
-                'sim': float(r['sim'][i]), 'abc': float(abc[i]),
-            })
-    candidates = [r for r in records if not (manifest.get('skipQueried', True) and (r['image'], r['superpixel']) in queried)]
-    candidates.sort(key=lambda r: (-r[score], r['image'], r['superpixel']))
-    selected = [dict(r, rank=i + 1) for i, r in enumerate(candidates[:manifest['budget']])]
+            records.append(
+                {
+                    "image": image_id,
+                    "superpixel": int(sp),
+                    "pixels": int(r["pixels"][i]),
+                    "expansion": int(r["expansion"][i]),
+                    "dominant": int(r["dominant"][i]),
+                    "rep": [rep // W, rep % W],
+                    "label": int(r["label"][i]),
+                    "pixel": float(r["pixel"][i]),
+                    "cil": float(r["cil"][i]),
+                    "sim": float(r["sim"][i]),
+                    "abc": float(abc[i]),
+                }
+            )
+    candidates = [
+        r for r in records if not (manifest.get("skipQueried", True) and (r["image"], r["superpixel"]) in queried)
+    ]
+    candidates.sort(key=lambda r: (-r[score], r["image"], r["superpixel"]))
+    selected = [dict(r, rank=i + 1) for i, r in enumerate(candidates[: manifest["budget"]])]
     peak_mb = peak_rss_mb()
-    with open(out_path, 'w') as f:
-        json.dump({'weights': weights, 'superpixels': records, 'selected': selected,
-                   'timing': {'scoreMs': timing}, 'peakRssMB': peak_mb}, f)
+    with open(out_path, "w") as f:
+        json.dump(
+            {
+                "weights": weights,
+                "superpixels": records,
+                "selected": selected,
+                "timing": {"scoreMs": timing},
+                "peakRssMB": peak_mb,
+            },
+            f,
+        )
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()
