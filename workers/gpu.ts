@@ -1,4 +1,5 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createInferenceActivities } from '../activities/inference/index.js';
 import { createTrainActivities } from '../activities/train/train-segmentation.js';
 import type { ConnectionConfig } from '../configs/schema.js';
 import { ArtifactStore } from '../storage/artifact-store.js';
@@ -23,7 +24,10 @@ export async function createGpuWorker(options: GpuWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.taskQueues.gpu,
-    activities: { ...createTrainActivities({ store, trainer: config.trainer }) },
+    activities: {
+      ...createTrainActivities({ store, trainer: config.trainer }),
+      ...createInferenceActivities({ store, inference: config.inference }),
+    },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 1,
     // Long enough for a training job to write its checkpoint after SIGTERM.
     shutdownGraceTime: options.shutdownGraceTime ?? '2 minutes',
