@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { InputError } from '../../common/errors.js';
 import type { InferenceConfig } from '../../configs/schema.js';
-import { ConfusionMatrix, segmentationMetrics, type SegmentationMetrics } from '../../engine/metrics.js';
-import { argmaxLabels } from '../../engine/predictions.js';
+import type { SegmentationMetrics } from '../../engine/metrics.js';
+import { DatasetReader } from '../../inference/dataset-reader.js';
+import { evaluateWithModel } from '../../inference/evaluate-with-model.js';
+import { SegmentationModel } from '../../inference/segmentation-model.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
-import { DatasetReader } from './dataset-reader.js';
+import { S3Location } from '../../storage/s3-location.js';
 import type { ShardContext } from './score-shard.js';
-import { SegmentationModel } from './segmentation-model.js';
 
 export const EvaluateModelInputSchema = z.object({
   modelPrefix: z.string().regex(/\/$/, 'must end with "/"'),
@@ -20,29 +20,10 @@ export interface EvaluateModelResult {
   images: number;
 }
 
-/**
- * Model mIoU: the model's predictions (argmax of P, through the same inference path as scoring)
- * against the ground truth of a split. Items without ground truth are skipped.
- */
+/** Model mIoU of a trained model on a split of the dataset (validation by default). */
 export async function evaluateModel(deps: { store: ArtifactStore; inference: InferenceConfig }, rawInput: EvaluateModelInput, context: ShardContext): Promise<EvaluateModelResult> {
   const input = EvaluateModelInputSchema.parse(rawInput);
-  const reader = await DatasetReader.open(deps.store, input.datasetPrefix);
-  const model = await SegmentationModel.load(deps.store, input.modelPrefix, deps.inference, context.warn);
-  const ids = reader.idsOf(input.split).filter((id) => reader.item(id).groundTruth !== undefined);
-  if (ids.length === 0) throw new InputError(`no ${input.split} item of ${input.datasetPrefix} has ground truth`);
-  const matrix = new ConfusionMatrix(model.metadata.numClasses);
-  let done = 0;
-  async function* images() {
-    for (const id of ids) {
-      if (context.signal.aborted) throw context.signal.reason as Error;
-      yield { id, bytes: await reader.imageBytes(id) };
-    }
-  }
-  await model.segment(images(), deps.inference.batchSize, async (id, soft) => {
-    const truth = (await reader.groundTruth(id))!;
-    const plane = soft.width * soft.height;
-    matrix.add(argmaxLabels(soft.probabilities, soft.classes, plane), truth.data, id, soft.width);
-    context.report({ done: ++done, total: ids.length });
-  });
-  return { metrics: segmentationMetrics(matrix), images: done };
+  const reader = await DatasetReader.open(new S3Location(deps.store.at(input.datasetPrefix)));
+  const model = await SegmentationModel.load(new S3Location(deps.store.at(input.modelPrefix)), deps.inference, context.warn);
+  return evaluateWithModel(reader, model, input.split, { batchSize: deps.inference.batchSize, signal: context.signal, onProgress: context.report });
 }

@@ -1,28 +1,26 @@
-import type { DatasetItem, DatasetManifest } from '../../datasets/manifest.js';
-import { readManifest } from '../../datasets/manifest-file.js';
-import { decodeLabelPng, decodeSuperpixelPng, type LabelMap, type SuperpixelMap } from '../../datasets/png.js';
-import { InputError } from '../../common/errors.js';
-import type { ArtifactStore } from '../../storage/artifact-store.js';
-import { S3Location } from '../../storage/s3-location.js';
+import type { DatasetItem, DatasetManifest } from '../datasets/manifest.js';
+import { readManifest } from '../datasets/manifest-file.js';
+import { decodeLabelPng, decodeSuperpixelPng, type LabelMap, type SuperpixelMap } from '../datasets/png.js';
+import { InputError } from '../common/errors.js';
+import type { Location } from '../storage/location.js';
 
 /**
- * Reads one dataset's items from the store: the manifest once, then images, working labels (a
+ * Reads one dataset's items from any location (a local directory or an S3 prefix): the manifest once, then images, working labels (a
  * label version, or the pseudo labels), superpixels and ground truth by item id.
  */
 export class DatasetReader {
   private constructor(
-    private readonly dataset: S3Location,
-    private readonly labels: S3Location | undefined,
+    private readonly dataset: Location,
+    private readonly labels: Location | undefined,
     readonly manifest: DatasetManifest,
     private readonly items: ReadonlyMap<string, DatasetItem>,
   ) {}
 
-  static async open(store: ArtifactStore, datasetPrefix: string, labelsPrefix?: string): Promise<DatasetReader> {
-    const dataset = new S3Location(store.at(datasetPrefix));
+  static async open(dataset: Location, labels?: Location): Promise<DatasetReader> {
     const manifest = await readManifest(dataset);
     return new DatasetReader(
       dataset,
-      labelsPrefix === undefined ? undefined : new S3Location(store.at(labelsPrefix)),
+      labels,
       manifest,
       new Map(manifest.items.map((item) => [item.id, item])),
     );

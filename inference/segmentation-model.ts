@@ -1,13 +1,14 @@
-import { InputError } from '../../common/errors.js';
-import type { InferenceConfig } from '../../configs/schema.js';
-import { loadSession } from '../../inference/onnx-session.js';
-import { SegmentationModelMetadataSchema, type SegmentationModelMetadata } from '../../inference/model-metadata.js';
-import { decodeRgb, type DecodedImage } from '../../inference/preprocess.js';
-import { segmentBatch, type SoftLabels } from '../../inference/segment.js';
-import type { ArtifactStore } from '../../storage/artifact-store.js';
+import type { InferenceConfig } from '../configs/schema.js';
+import { loadSession } from './onnx-session.js';
+import { SegmentationModelMetadataSchema, type SegmentationModelMetadata } from './model-metadata.js';
+import { decodeRgb, type DecodedImage } from './preprocess.js';
+import { segmentBatch, type SoftLabels } from './segment.js';
+import { InputError } from '../common/errors.js';
+import { formatZodIssues } from '../common/zod-errors.js';
+import type { Location } from '../storage/location.js';
 import type ort from 'onnxruntime-node';
 
-/** A trained model as the trainer published it: `<prefix>model.onnx` and `<prefix>metrics.json`. */
+/** A trained model as the trainer published it: `model.onnx` and `metrics.json` in one location. */
 export class SegmentationModel {
   private constructor(
     readonly session: ort.InferenceSession,
@@ -15,9 +16,19 @@ export class SegmentationModel {
     readonly provider: string,
   ) {}
 
-  static async load(store: ArtifactStore, modelPrefix: string, config: InferenceConfig, onFallback: (message: string) => void): Promise<SegmentationModel> {
-    const metadata = await store.getJson(`${modelPrefix}metrics.json`, SegmentationModelMetadataSchema);
-    const { session, provider } = await loadSession(store.uri(`${modelPrefix}model.onnx`), () => store.getBytes(`${modelPrefix}model.onnx`), {
+  static async load(model: Location, config: InferenceConfig, onFallback: (message: string) => void): Promise<SegmentationModel> {
+    const metricsFile = model.describe('metrics.json');
+    let raw: unknown;
+    try {
+      raw = JSON.parse((await model.read('metrics.json')).toString('utf8'));
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      throw new InputError(`${metricsFile}: not JSON (${(error as Error).message})`);
+    }
+    const parsed = SegmentationModelMetadataSchema.safeParse(raw);
+    if (!parsed.success) throw new InputError(formatZodIssues(metricsFile, parsed.error));
+    const metadata = parsed.data;
+    const { session, provider } = await loadSession(model.describe('model.onnx'), () => model.read('model.onnx'), {
       provider: config.provider,
       intraOpThreads: config.threads,
       onFallback,
