@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, InputError, UnavailableError } from '../common/errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDatasetCommands } from './commands/dataset.js';
+import { registerInferCommand } from './commands/infer.js';
 import { registerStackCommands } from './commands/stack.js';
+import { registerTrainCommand } from './commands/train.js';
 import { registerWorkerCommands } from './commands/worker.js';
 
 const program = new Command('alc')
@@ -20,6 +22,8 @@ registerStackCommands(program);
 registerConfigCommands(program);
 registerDatasetCommands(program);
 registerWorkerCommands(program);
+registerTrainCommand(program);
+registerInferCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,7 @@ import { decodeSoftLabels } from '../../engine/npy.js';
 import { ArtifactStore } from '../../storage/artifact-store.js';
 import { createS3Client } from '../../storage/s3-client.js';
 import { S3Location } from '../../storage/s3-location.js';
+import { runCli } from '../support/run-cli.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
 
 const run = promisify(execFile);
@@ -101,5 +102,29 @@ describe('inference activities: onnxruntime-node on a model the real trainer mad
     assert.equal(result.images, 4); // 20 images, val fraction 0.2
     assert.ok(result.metrics.meanIoU !== null && result.metrics.meanIoU > 0 && result.metrics.meanIoU <= 1);
     assert.equal(result.metrics.classIoU.length, 6);
+  });
+
+  it('runs the same path from the CLI: alc infer on s3:// locations, alc train refusing a bad spec', async () => {
+    const env = { ALC_STACK_DIR: stack.dataDir, ALC_S3_BUCKET: stack.config.s3.bucket };
+    const bucket = stack.config.s3.bucket;
+    const inferred = await runCli(
+      ['infer', '--model', `s3://${bucket}/models/m0/`, '--dataset', `s3://${bucket}/datasets/syn/`, '--split', 'val', '--evaluate', '--out', `s3://${bucket}/cli/scores/`, '--json'],
+      env,
+    );
+    assert.equal(inferred.code, 0, inferred.stderr);
+    const summary = JSON.parse(inferred.stdout) as { provider: string; scored: { images: number }; evaluation: { images: number; metrics: { meanIoU: number } } };
+    assert.equal(summary.scored.images, 4);
+    assert.equal(summary.evaluation.images, 4);
+    const direct = await evaluateModel({ store, inference }, { modelPrefix: 'models/m0/', datasetPrefix: 'datasets/syn/' }, context);
+    assert.equal(summary.evaluation.metrics.meanIoU, direct.metrics.meanIoU, 'CLI and activity compute the same model mIoU');
+    assert.equal(await store.exists('cli/scores/superpixels.jsonl'), true);
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'alc-train-spec-'));
+    const spec = path.join(dir, 'spec.json');
+    writeFileSync(spec, JSON.stringify({ datasetPrefix: 'datasets/syn/', model: { config: 'huge' }, seed: 0, outputPrefix: 'x/' }));
+    const refused = await runCli(['train', '--spec', spec], env);
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /spec\.json: model\.config: /);
   });
 });
