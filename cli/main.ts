@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, InputError, UnavailableError } from '../common/errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDatasetCommands } from './commands/dataset.js';
+import { registerEngineCommands } from './commands/engine.js';
 import { registerInferCommand } from './commands/infer.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -21,6 +22,7 @@ const program = new Command('alc')
 registerStackCommands(program);
 registerConfigCommands(program);
 registerDatasetCommands(program);
+registerEngineCommands(program);
 registerWorkerCommands(program);
 registerTrainCommand(program);
 registerInferCommand(program);

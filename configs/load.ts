@@ -30,6 +30,9 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; parse?: (raw: strin
   ALC_S3_PREFIX: { path: ['s3', 'prefix'] },
   ALC_S3_FORCE_PATH_STYLE: { path: ['s3', 'forcePathStyle'], parse: parseBoolean },
   ALC_STACK_DIR: { path: ['stack', 'dataDir'] },
+  ALC_TRAINER_WORK_DIR: { path: ['trainer', 'workDir'] },
+  ALC_TRAINER_DEVICE: { path: ['trainer', 'device'] },
+  ALC_INFERENCE_PROVIDER: { path: ['inference', 'provider'] },
 };
 
 /** The file's top-level switch that binds addresses to the running embedded stack. */

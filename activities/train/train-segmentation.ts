@@ -111,7 +111,10 @@ async function runTrainingJob(
   };
   if (await store.exists(keys.metrics)) return resultOf(keys, await store.getJson(keys.metrics, MetricsSummarySchema));
 
-  const workDir = path.join(trainer.workDir ?? path.join(os.tmpdir(), 'alc-trainer'), createHash('sha256').update(store.uri(input.outputPrefix)).digest('hex').slice(0, 16));
+  // Keyed by the whole job, not just its output key: a later job writing to the same key (a rerun
+  // after the outputs were deleted, another deployment) must not find this one's checkpoint.
+  const jobKey = createHash('sha256').update(`${store.uri(input.outputPrefix)}\n${JSON.stringify(input)}`).digest('hex').slice(0, 16);
+  const workDir = path.join(trainer.workDir ?? path.join(os.tmpdir(), 'alc-trainer'), jobKey);
   const outputDir = path.join(workDir, 'output');
   await mkdir(outputDir, { recursive: true });
   const staged = await stageTrainingInputs(store, { datasetPrefix: input.datasetPrefix, labelsPrefix: input.labelsPrefix, split: 'train' }, workDir);

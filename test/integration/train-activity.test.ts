@@ -32,7 +32,7 @@ describe('train activity: the real trainer behind a real GPU-queue worker', () =
   function startGpuWorker(): ChildProcess {
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/alc.mjs'), 'worker', 'gpu'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ALC_STACK_DIR: stack.dataDir, ALC_S3_BUCKET: stack.config.s3.bucket },
+      env: { ...process.env, ALC_STACK_DIR: stack.dataDir, ALC_S3_BUCKET: stack.config.s3.bucket, ALC_TRAINER_WORK_DIR: path.join(stack.dataDir, 'trainer') },
       stdio: 'ignore',
       detached: true,
     });
@@ -93,23 +93,29 @@ describe('train activity: the real trainer behind a real GPU-queue worker', () =
 
   it('resumes from the checkpoint after its worker is killed mid-training', async () => {
     const first = startGpuWorker();
-    const handle = await start({ datasetPrefix: 'datasets/syn/', model: { config: 'tiny' }, hyperparameters: { epochs: 40 }, seed: 1, outputPrefix: 'runs/resume/' }, 10);
+    // Long enough that the kill lands mid-training even on a loaded machine; the SDK sends
+    // heartbeats at most every 0.8 x the 4 s timeout.
+    const epochs = 100;
+    const handle = await start({ datasetPrefix: 'datasets/syn/', model: { config: 'tiny' }, hyperparameters: { epochs }, seed: 1, outputPrefix: 'runs/resume/' }, 4);
     // Wait until a checkpoint is durable in S3 and recorded in the heartbeat, then kill the "pod".
     let checkpointEpoch = 0;
-    for (let i = 0; i < 600 && checkpointEpoch < 2; i++) {
+    const deadline = Date.now() + 180_000;
+    while (checkpointEpoch < 2 && Date.now() < deadline) {
       const description = await handle.describe();
+      assert.equal(description.status.name, 'RUNNING', 'the job finished before a checkpoint was seen');
       const details = description.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
       if (details) checkpointEpoch = (JSON.parse(Buffer.from(details).toString()) as { checkpointEpoch?: number }).checkpointEpoch ?? 0;
-      await sleep(100);
+      await sleep(200);
     }
     assert.ok(checkpointEpoch >= 2, 'a checkpoint was recorded before the kill');
     killGroup(first, 'SIGKILL');
     startGpuWorker();
     const result = await handle.result();
-    assert.equal(result.epochs, 40);
+    assert.equal(result.epochs, epochs);
     const metrics = await store.getJson(result.metricsKey, z.looseObject({ resumedFromEpoch: z.number(), epochLosses: z.array(z.number()) }));
     assert.ok(metrics.resumedFromEpoch >= checkpointEpoch, `resumed from epoch ${metrics.resumedFromEpoch}, checkpoint was ${checkpointEpoch}`);
-    assert.equal(metrics.epochLosses.length, 40);
+    assert.ok(metrics.resumedFromEpoch < epochs, 'the second worker trained the remaining epochs');
+    assert.equal(metrics.epochLosses.length, epochs);
   });
 
   it('fails once, non-retryably, with the trainer message on bad input', async () => {
