@@ -18,20 +18,27 @@ export function progressOnStderr(task: string, unit: string): ProgressReporter {
       cliProgress.Presets.shades_classic,
     );
     let started = false;
+    let stopped = false;
     return ({ done, total }) => {
+      if (stopped) return;
       if (!started) {
         bar.start(total, done);
         started = true;
       } else {
         bar.update(done);
       }
-      if (done === total) bar.stop();
+      if (done === total) {
+        bar.stop();
+        stopped = true;
+      }
     };
   }
   let lastLine = 0;
+  let lastDone = -1;
   return ({ done, total }) => {
     const now = Date.now();
-    if (done !== total && now - lastLine < LOGGED_PROGRESS_INTERVAL_MS) return;
+    if (done === lastDone || (done !== total && now - lastLine < LOGGED_PROGRESS_INTERVAL_MS)) return;
+    lastDone = done;
     process.stderr.write(`${task}: ${done}/${total} ${unit}\n`);
     lastLine = now;
   };
