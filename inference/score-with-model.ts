@@ -14,6 +14,12 @@ export interface ScoreWithModelOptions {
   batchSize: number;
   signal: AbortSignal;
   onRecords: (image: string, records: SuperpixelScore[]) => Promise<void> | void;
+  /**
+   * The expansion sets of the image as a map (superpixel id where the pixel is in that
+   * superpixel's E, else 0): what query rendering and label expansion need, so they never have
+   * to recompute the soft labels.
+   */
+  onExpansion?: (image: string, map: { width: number; height: number; data: Uint32Array }) => Promise<void>;
   /** Debugging: the soft labels of each image, before they are dropped. */
   onSoftLabels?: (image: string, softLabels: SoftLabels) => Promise<void>;
   onProgress?: (progress: { done: number; total: number }) => void;
@@ -29,6 +35,7 @@ export async function scoreWithModel(reader: DatasetReader, model: SegmentationM
     throw new InputError(`class weights have ${weights.length} entries, the model has ${model.metadata.numClasses} classes`);
   }
   const workspace = new ScoringWorkspace();
+  let expansionIndex = new Int32Array(0);
   let done = 0;
   await model.segment(imagesOf(reader, imageIds, options.signal), options.batchSize, async (id, soft) => {
     const [labels, superpixels] = await Promise.all([reader.workingLabels(id), reader.superpixels(id)]);
@@ -38,11 +45,21 @@ export async function scoreWithModel(reader: DatasetReader, model: SegmentationM
       }
     }
     if (options.onSoftLabels) await options.onSoftLabels(id, soft);
+    const plane = soft.width * soft.height;
+    if (options.onExpansion && expansionIndex.length !== plane) expansionIndex = new Int32Array(plane);
     const scores = scoreImage(
       { classes: soft.classes, height: soft.height, width: soft.width, softLabels: soft.probabilities, labels: labels.data, superpixels: superpixels.data },
-      { mode: options.mode, tau: options.tau, image: id },
+      { mode: options.mode, tau: options.tau, image: id, ...(options.onExpansion ? { expansionOut: expansionIndex } : {}) },
       workspace,
     );
+    if (options.onExpansion) {
+      const map = new Uint32Array(plane);
+      for (let x = 0; x < plane; x++) {
+        const index = expansionIndex[x];
+        if (index >= 0) map[x] = scores.superpixelIds[index];
+      }
+      await options.onExpansion(id, { width: soft.width, height: soft.height, data: map });
+    }
     await options.onRecords(id, scoredSuperpixels(id, scores, weights ? abcScores(scores, weights) : undefined));
     options.onProgress?.({ done: ++done, total: imageIds.length });
   });

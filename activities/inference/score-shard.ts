@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { InferenceConfig } from '../../configs/schema.js';
+import { encodeSuperpixelPng } from '../../datasets/png.js';
 import { encodeFloat32Npy } from '../../engine/npy.js';
 import { DatasetReader } from '../../inference/dataset-reader.js';
 import { scoreWithModel } from '../../inference/score-with-model.js';
@@ -20,6 +21,8 @@ export const ScoreShardInputSchema = z.object({
   classWeights: z.array(z.number()).optional(),
   /** JSONL of the shard's superpixel records (`superpixels.jsonl` format). */
   recordsKey: z.string(),
+  /** Write each image's expansion map as `<prefix><id>.png` (16-bit, superpixel id in E, else 0). */
+  expansionPrefix: z.string().optional(),
   /** Debugging: also write each image's soft labels as `<prefix><id>.npy`. */
   dumpSoftLabelsPrefix: z.string().optional(),
 });
@@ -57,6 +60,7 @@ export async function scoreShard(deps: { store: ArtifactStore; inference: Infere
       images++;
       for (const record of records) lines.push(JSON.stringify(record));
     },
+    onExpansion: input.expansionPrefix === undefined ? undefined : async (id, map) => store.putBytes(`${input.expansionPrefix}${id}.png`, await encodeSuperpixelPng(map)),
     onSoftLabels: input.dumpSoftLabelsPrefix === undefined
       ? undefined
       : (id, soft) => store.putBytes(`${input.dumpSoftLabelsPrefix}${id}.npy`, encodeFloat32Npy(soft.probabilities, [soft.classes, soft.height, soft.width])),

@@ -11,6 +11,7 @@ import { evaluateModel } from '../../activities/inference/evaluate-model.js';
 import { scoreShard, type ShardContext } from '../../activities/inference/score-shard.js';
 import { trainSegmentation } from '../../activities/train/train-segmentation.js';
 import { generateSyntheticDataset } from '../../datasets/synthetic/generate.js';
+import { decodeSuperpixelPng } from '../../datasets/png.js';
 import { decodeSoftLabels } from '../../engine/npy.js';
 import { ArtifactStore } from '../../storage/artifact-store.js';
 import { createS3Client } from '../../storage/s3-client.js';
@@ -49,7 +50,7 @@ describe('inference activities: onnxruntime-node on a model the real trainer mad
     const ids = ['syn-000001', 'syn-000002', 'syn-000003'];
     const result = await scoreShard(
       { store, inference },
-      { modelPrefix: 'models/m0/', datasetPrefix: 'datasets/syn/', imageIds: ids, mode: 'a2lc', classWeights: [1, 1, 1, 1, 1, 1], recordsKey: 'rounds/1/shard-0.jsonl', dumpSoftLabelsPrefix: 'debug/p/' },
+      { modelPrefix: 'models/m0/', datasetPrefix: 'datasets/syn/', imageIds: ids, mode: 'a2lc', classWeights: [1, 1, 1, 1, 1, 1], recordsKey: 'rounds/1/shard-0.jsonl', dumpSoftLabelsPrefix: 'debug/p/', expansionPrefix: 'rounds/1/expansion/' },
       context,
     );
     assert.equal(result.images, 3);
@@ -66,6 +67,11 @@ describe('inference activities: onnxruntime-node on a model the real trainer mad
     }
     assert.deepEqual(progress.at(-1), { done: 3, total: 3 });
     for (const id of ids) assert.equal(await store.exists(`debug/p/${id}.npy`), true);
+    // Expansion maps: each scored superpixel's E has exactly `expansion` pixels marked with its id.
+    const map = await decodeSuperpixelPng(await store.getBytes(`rounds/1/expansion/${ids[0]}.png`), ids[0]);
+    const marked = new Map<number, number>();
+    for (const id of map.data) if (id !== 0) marked.set(id, (marked.get(id) ?? 0) + 1);
+    for (const record of records.filter((r) => r.image === ids[0])) assert.equal(marked.get(record.superpixel), record.expansion);
   });
 
   it('gives the same probabilities as PyTorch eager on the same weights, within 1e-4', async () => {
