@@ -1,11 +1,14 @@
 /**
  * Benchmark dispatcher: `npx tsx bench/main.ts NAME [options]` (or `npm run bench -- NAME`).
  *   acquisition [--json FILE] [--quick]   superpixel scoring vs the NumPy reference and the memory bound
+ *   inference [--json FILE] [--quick] [--provider cpu|cuda] [--threads N]   onnxruntime-node vs PyTorch; fused scoring
  */
 import { runAcquisitionBenchmark } from './acquisition.js';
+import { runInferenceBenchmark } from './inference.js';
 
 const benchmarks: Record<string, (args: string[]) => void | Promise<void>> = {
   acquisition: runAcquisitionBenchmark,
+  inference: runInferenceBenchmark,
 };
 
 const [name, ...args] = process.argv.slice(2);
