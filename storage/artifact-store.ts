@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -136,31 +137,46 @@ export class ArtifactStore {
     return { key, sha256 };
   }
 
+  /** Server-side copy within the bucket: the bytes never pass through this process. */
+  async copy(sourceKey: string, targetKey: string): Promise<void> {
+    // CopySource is `bucket/key`, URL-encoded; each segment is encoded so `/` keeps its meaning.
+    const source = `${this.bucket}/${this.prefix}${sourceKey}`.split('/').map(encodeURIComponent).join('/');
+    try {
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.prefix + targetKey, CopySource: source }));
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError(`${this.uri(sourceKey)} does not exist`);
+      throw error;
+    }
+  }
+
   /**
-   * Write all parts, then publish the manifest that names them. Readers look only at manifests, so
-   * they never see a half-written artifact. The manifest is write-once (`If-None-Match: *`): a retry
-   * that finds the same manifest already published succeeds; different content is a conflict.
+   * Write-once (`If-None-Match: *`): a retry that finds the same bytes already there succeeds;
+   * different bytes are a conflict.
    */
-  async publish(manifestKey: string, manifest: unknown, parts: ReadonlyArray<{ key: string; body: Uint8Array | string }> = []): Promise<'published' | 'already-published'> {
-    for (const part of parts) await this.putBytes(part.key, part.body);
-    const body = `${JSON.stringify(manifest)}\n`;
+  async putBytesOnce(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<'written' | 'already-written'> {
     try {
       await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.prefix + manifestKey,
-          Body: body,
-          ContentType: 'application/json',
-          IfNoneMatch: '*',
-        }),
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: body, ContentType: options.contentType, IfNoneMatch: '*' }),
       );
-      return 'published';
+      return 'written';
     } catch (error) {
       if (!isPreconditionFailed(error)) throw error;
     }
-    const existing = (await this.getBytes(manifestKey)).toString('utf8');
-    if (existing !== body) throw new ArtifactConflictError(`${this.uri(manifestKey)} is already published with different content`);
-    return 'already-published';
+    const existing = await this.getBytes(key);
+    if (!existing.equals(typeof body === 'string' ? Buffer.from(body, 'utf8') : body)) {
+      throw new ArtifactConflictError(`${this.uri(key)} is already written with different content`);
+    }
+    return 'already-written';
+  }
+
+  /**
+   * Write all parts, then publish the manifest that names them. Readers look only at manifests, so
+   * they never see a half-written artifact. The manifest is write-once (see {@link putBytesOnce}).
+   */
+  async publish(manifestKey: string, manifest: unknown, parts: ReadonlyArray<{ key: string; body: Uint8Array | string }> = []): Promise<'published' | 'already-published'> {
+    for (const part of parts) await this.putBytes(part.key, part.body);
+    const outcome = await this.putBytesOnce(manifestKey, `${JSON.stringify(manifest)}\n`, { contentType: 'application/json' });
+    return outcome === 'written' ? 'published' : 'already-published';
   }
 
   private async get(key: string) {

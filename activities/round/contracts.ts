@@ -90,6 +90,8 @@ export interface ExpandAnswersInput extends RoundLocation {
   answerBatchKeys: string[];
   /** The new label version: `<roundPrefix>labels/`. */
   outputLabelsPrefix: string;
+  /** The campaign's queried set before this round (the previous round's result); absent in round 1. */
+  queriedKey?: string;
 }
 export interface ExpandAnswersResult {
   labelsPrefix: string;
