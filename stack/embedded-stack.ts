@@ -73,6 +73,8 @@ export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
   mkdirSync(weedDir, { recursive: true });
   const weedLog = path.join(logDir, 'seaweedfs.log');
   const weedArgs = [
+    // glog writes its INFO files to the OS temp dir unless told otherwise.
+    `-logdir=${logDir}`,
     'mini',
     `-dir=${weedDir}`,
     `-ip=${LOOPBACK}`,
