@@ -12,7 +12,7 @@ import type { ImageScores } from '../engine/score-image.js';
 import { IGNORE_LABEL, type Mode, type SuperpixelRef } from '../engine/types.js';
 import type { ImageFiles } from './engine-inputs.js';
 import { readFileArgument } from './file-argument.js';
-import { parseJsonl, type Lined } from './jsonl.js';
+import { parseJsonl, type Lined } from '../common/jsonl.js';
 
 const ANSWER_KINDS = ['correct', 'relabel', 'skip'] as const;
 

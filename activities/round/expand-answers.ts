@@ -4,7 +4,7 @@ import { decodeSuperpixelPng, encodeLabelPng } from '../../datasets/png.js';
 import type { LabelChange } from '../../engine/apply-answers.js';
 import { compareRefs } from '../../engine/select.js';
 import { IGNORE_LABEL, type SuperpixelRef } from '../../engine/types.js';
-import type { Lined } from '../../cli/jsonl.js';
+import type { Lined } from '../../common/jsonl.js';
 import type { AnswerRecord, ExpandAnswersInput, ExpandAnswersResult } from './contracts.js';
 import { forEachImage, openDataset, requirePrefix, requireSameSize, trainIds, type RoundContext, type RoundDependencies } from './context.js';
 import { roundKeys } from './keys.js';

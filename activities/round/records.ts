@@ -4,8 +4,7 @@
  */
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { encodeJsonl, parseJsonl } from '../../cli/jsonl.js';
-import { InputError } from '../../common/errors.js';
+import { encodeJsonl, parseJsonl, parseJsonlLine } from '../../common/jsonl.js';
 import { queriedSetOf, type QueriedSet } from '../../engine/select.js';
 import { IGNORE_LABEL } from '../../engine/types.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
@@ -89,18 +88,7 @@ export async function* streamJsonl<S extends z.ZodType>(store: ArtifactStore, ke
     for await (const text of lines) {
       line++;
       if (text.trim() === '') continue;
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (error) {
-        throw new InputError(`${file}:${line}: not JSON (${(error as Error).message})`);
-      }
-      const parsed = schema.safeParse(json);
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message));
-        throw new InputError(`${file}:${line}: ${issues.join('; ')}`);
-      }
-      yield parsed.data;
+      yield parseJsonlLine(text, file, line, schema);
     }
   } finally {
     // A reader that stops early (bad record, cancellation) must not leave the HTTP response open.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InputError } from '../../common/errors.js';
 import { formatZodIssues } from '../../common/zod-errors.js';
-import { encodeJsonl } from '../../cli/jsonl.js';
+import { encodeJsonl } from '../../common/jsonl.js';
 import type { StoreAnswerBatchInput } from './contracts.js';
 import { requirePrefix, type RoundDependencies } from './context.js';
 import { roundKeys } from './keys.js';

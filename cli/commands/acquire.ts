@@ -8,7 +8,7 @@ import { queriedSetOf, selectByScore, selectRandom, type QueriedSet } from '../.
 import { DEFAULT_SCORE, type Strategy } from '../../engine/types.js';
 import { openLocation } from '../../storage/open-location.js';
 import { ScoringInputs } from '../engine-inputs.js';
-import { encodeJsonl } from '../jsonl.js';
+import { encodeJsonl } from '../../common/jsonl.js';
 import { printJson, printLines } from '../output.js';
 import { progressOnStderr } from '../progress.js';
 import { readQueried } from '../superpixel-files.js';

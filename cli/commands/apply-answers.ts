@@ -6,7 +6,7 @@ import { applyAnswers, type LabelChange } from '../../engine/apply-answers.js';
 import { ScoringWorkspace, scoreImage } from '../../engine/score-image.js';
 import { openLocation } from '../../storage/open-location.js';
 import { ScoringInputs } from '../engine-inputs.js';
-import { encodeJsonl } from '../jsonl.js';
+import { encodeJsonl } from '../../common/jsonl.js';
 import { printJson, printLines } from '../output.js';
 import { progressOnStderr } from '../progress.js';
 import { readAnswers, recordsByImage, requireAskableSuperpixels, requireKnownImages } from '../superpixel-files.js';

@@ -5,7 +5,7 @@ import { ScoringWorkspace, scoreImage } from '../../engine/score-image.js';
 import { openLocation } from '../../storage/open-location.js';
 import { ScoringInputs, checkClassIds, checkSameSize, readLabelMap } from '../engine-inputs.js';
 import { writeFileArgument } from '../file-argument.js';
-import { encodeJsonl } from '../jsonl.js';
+import { encodeJsonl } from '../../common/jsonl.js';
 import { printJson, printLines } from '../output.js';
 import { progressOnStderr } from '../progress.js';
 import { readQuestions, recordsByImage, requireAskableSuperpixels, requireKnownImages } from '../superpixel-files.js';
