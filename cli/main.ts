@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, InputError, UnavailableError } from '../common/errors.js';
+import { registerCampaignCommands } from './commands/campaign.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDatasetCommands } from './commands/dataset.js';
 import { registerEngineCommands } from './commands/engine.js';
@@ -26,6 +27,7 @@ registerEngineCommands(program);
 registerWorkerCommands(program);
 registerTrainCommand(program);
 registerInferCommand(program);
+registerCampaignCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { UnavailableError } from '../common/errors.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../configs/constants.js';
 import { createS3Client } from '../storage/s3-client.js';
 import { ensureBucket, s3Answers, temporalIsServing, waitUntil } from './health.js';
 import { findFreePort, findFreePortPair, isPortFree } from './ports.js';
@@ -19,8 +22,12 @@ export interface StackUpOptions {
   bucket: string;
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
-  /** Search attributes registered at namespace creation (`NAME=Keyword` etc.). */
-  searchAttributes?: string[];
+  /**
+   * Search attributes registered at namespace creation (`NAME=Keyword` etc.); default: the
+   * campaign workflows' ({@link SEARCH_ATTRIBUTE_FLAGS}). Missing ones are added after start, so an
+   * older database gains them too.
+   */
+  searchAttributes?: readonly string[];
   timeoutMs?: number;
 }
 
@@ -65,7 +72,7 @@ export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
     '--namespace', options.namespace,
     '--log-format', 'json',
     '--log-level', 'warn',
-    ...(options.searchAttributes ?? []).flatMap((attribute) => ['--search-attribute', attribute]),
+    ...(options.searchAttributes ?? SEARCH_ATTRIBUTE_FLAGS).flatMap((attribute) => ['--search-attribute', attribute]),
   ];
   const temporalPid = spawnDetached(temporalBin, temporalArgs, temporalLog);
 
@@ -134,12 +141,62 @@ export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
     ]);
     await ensureBucket(s3, options.bucket);
     s3.destroy();
+    // `--search-attribute` only applies when the namespace is created: an existing database
+    // (an older stack's) may lack some.
+    const connection = await Connection.connect({ address: state.temporal.address, connectTimeout: 5000 });
+    try {
+      await registerSearchAttributes(connection, options.namespace, options.searchAttributes ?? SEARCH_ATTRIBUTE_FLAGS);
+    } finally {
+      await connection.close();
+    }
   } catch (error) {
     await stopStackProcesses(state);
     throw new UnavailableError(`${(error as Error).message}\n${tailOf(temporalLog)}${tailOf(weedLog)}`.trim());
   }
   writeStackState(state);
   return { state, alreadyRunning: false, replacedPorts: replaced };
+}
+
+const GRPC_UNIMPLEMENTED = 12;
+
+const INDEXED_VALUE_TYPES: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
+  Text: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  Keyword: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Int: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  Double: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  Bool: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  Datetime: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KeywordList: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+/**
+ * Adds the search attributes (`NAME=Type`, default: the campaign workflows') that the namespace
+ * lacks, through the operator service; returns the names added. Works on the dev server, a
+ * cluster, and the time-skipping test server.
+ */
+export async function registerSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  attributes: readonly string[] = SEARCH_ATTRIBUTE_FLAGS,
+): Promise<string[]> {
+  const wanted: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {};
+  for (const attribute of attributes) {
+    const [name, type] = attribute.split('=');
+    const indexed = INDEXED_VALUE_TYPES[type];
+    if (!name || indexed === undefined) throw new UnavailableError(`search attribute "${attribute}": expected NAME=${Object.keys(INDEXED_VALUE_TYPES).join('|')}`);
+    wanted[name] = indexed;
+  }
+  const known = new Set<string>();
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    for (const name of [...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]) known.add(name);
+  } catch (error) {
+    // The time-skipping test server implements adding but not listing.
+    if ((error as { code?: number }).code !== GRPC_UNIMPLEMENTED) throw error;
+  }
+  const missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => !known.has(name)));
+  if (Object.keys(missing).length > 0) await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  return Object.keys(missing);
 }
 
 /** Stops both services (SIGTERM, then SIGKILL after a grace period); the data stays for the next `up`. */

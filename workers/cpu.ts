@@ -1,5 +1,6 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createCpuActivities } from '../activities/index.js';
+import { createRoundActivities } from '../activities/round/index.js';
 import type { ConnectionConfig } from '../configs/schema.js';
 import { ArtifactStore } from '../storage/artifact-store.js';
 import { createS3Client } from '../storage/s3-client.js';
@@ -14,8 +15,9 @@ export interface CpuWorkerOptions {
 }
 
 /**
- * The CPU worker: every workflow, and the activities that need no GPU. Any number of them may run
- * on any machines; they share the task queue.
+ * The CPU worker: every workflow (campaign, round, stack check), and the activities that need no
+ * GPU (a round's plan, class weights, select, issue, answer batches, expand, metrics, report). Any
+ * number of them may run on any machines; they share the task queue.
  */
 export async function createCpuWorker(options: CpuWorkerOptions): Promise<Worker> {
   const { config } = options;
@@ -25,7 +27,7 @@ export async function createCpuWorker(options: CpuWorkerOptions): Promise<Worker
     namespace: config.temporal.namespace,
     taskQueue: config.taskQueues.cpu,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createCpuActivities({ store }),
+    activities: { ...createCpuActivities({ store }), ...createRoundActivities({ store }) },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
   });

@@ -8,13 +8,19 @@ import { SegmentationModel } from '../../inference/segmentation-model.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { S3Location } from '../../storage/s3-location.js';
 
+/** A shard plan in S3 (`planShards` writes `{"imageIds":[...]}`). */
+const ShardImageIdsSchema = z.object({ imageIds: z.array(z.string().min(1)).min(1) });
+
 export const ScoreShardInputSchema = z.object({
   /** Where the trainer published `model.onnx` and `metrics.json`. */
   modelPrefix: z.string().regex(/\/$/, 'must end with "/"'),
   datasetPrefix: z.string(),
   /** The working labels L (`<id>.png`); absent = the pseudo labels. */
   labelsPrefix: z.string().optional(),
-  imageIds: z.array(z.string().min(1)).min(1),
+  /** The shard's images, inline (small shards, tools) ... */
+  imageIds: z.array(z.string().min(1)).min(1).optional(),
+  /** ... or the key of a JSON `{"imageIds":[...]}` (the round workflow: history keeps only the key). */
+  imageIdsKey: z.string().min(1).optional(),
   mode: z.enum(['alc', 'a2lc']),
   tau: z.number().min(-1).max(1).default(0),
   /** A2LC class-balanced weights (computed from L and S before scoring); adds `abc` to each record. */
@@ -25,6 +31,9 @@ export const ScoreShardInputSchema = z.object({
   expansionPrefix: z.string().optional(),
   /** Debugging: also write each image's soft labels as `<prefix><id>.npy`. */
   dumpSoftLabelsPrefix: z.string().optional(),
+}).refine((input) => (input.imageIds === undefined) !== (input.imageIdsKey === undefined), {
+  message: 'give exactly one of imageIds and imageIdsKey',
+  path: ['imageIds'],
 });
 export type ScoreShardInput = z.input<typeof ScoreShardInputSchema>;
 
@@ -46,11 +55,12 @@ export interface ShardContext {
 export async function scoreShard(deps: { store: ArtifactStore; inference: InferenceConfig }, rawInput: ScoreShardInput, context: ShardContext): Promise<ScoreShardResult> {
   const input = ScoreShardInputSchema.parse(rawInput);
   const { store } = deps;
+  const imageIds = input.imageIds ?? (await store.getJson(input.imageIdsKey!, ShardImageIdsSchema)).imageIds;
   const reader = await DatasetReader.open(new S3Location(store.at(input.datasetPrefix)), input.labelsPrefix === undefined ? undefined : new S3Location(store.at(input.labelsPrefix)));
   const model = await SegmentationModel.load(new S3Location(store.at(input.modelPrefix)), deps.inference, context.warn);
   const lines: string[] = [];
   let images = 0;
-  await scoreWithModel(reader, model, input.imageIds, {
+  await scoreWithModel(reader, model, imageIds, {
     mode: input.mode,
     tau: input.tau,
     classWeights: input.classWeights ? Float64Array.from(input.classWeights) : undefined,
