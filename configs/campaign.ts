@@ -54,6 +54,28 @@ export const TrainerSettingsSchema = z
   })
   .strict();
 
+/** A2LC's automatic correction (spec, "Automatic correction"); its defaults are the spec's. */
+export const AutoCorrectionSettingsSchema = z
+  .object({
+    /** Run the step after expansion; default: on in mode a2lc (the spec's round), off in alc. */
+    enabled: z.boolean().optional(),
+    /** A prediction relabels a superpixel only with at least this softmax confidence. */
+    minConfidence: z.number().min(0).max(1).default(0.99),
+    /** The classifier job's (trainer/CONTRACT.md): Adam, 100 epochs, batch 8, lr 1e-4, no weight decay. */
+    hyperparameters: z
+      .object({
+        epochs: z.number().int().min(1).max(100_000).default(100),
+        batchSize: z.number().int().min(1).max(100_000).default(8),
+        learningRate: z.number().positive().default(1e-4),
+        weightDecay: z.number().min(0).default(0),
+      })
+      .strict()
+      .prefault({}),
+    /** Seed of the classifier's initialisation and batch order. */
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict();
+
 export const AnnotationPolicySchema = z
   .object({
     /** How long a round waits for answers after issuing its queries. */
@@ -67,6 +89,15 @@ export const AnnotationPolicySchema = z
     maxExtensions: z.number().int().min(0).max(1000).default(3),
     /** The most answers one `submitAnswers` update may carry (one S3 batch each). */
     maxBatch: z.number().int().min(1).max(5000).default(500),
+    /**
+     * The annotation service asks each query of `annotators` different people and submits the
+     * answer that `quorum` of them gave (annotation/README.md); 1 of 1 = the first answer counts.
+     */
+    redundancy: z
+      .object({ annotators: z.number().int().min(1).max(10).default(1), quorum: z.number().int().min(1).max(10).default(1) })
+      .strict()
+      .refine((r) => r.quorum <= r.annotators, { message: 'quorum cannot exceed annotators', path: ['quorum'] })
+      .prefault({}),
   })
   .strict();
 
@@ -117,6 +148,7 @@ export const CampaignConfigSchema = z
     /** Seed of selection (the random strategy's draw). */
     seed: z.number().int().min(0).default(0),
     trainer: TrainerSettingsSchema.prefault({}),
+    autoCorrection: AutoCorrectionSettingsSchema.prefault({}),
     /** Images per scoring shard (one GPU activity each). */
     shardSize: z.number().int().min(1).max(100_000).default(100),
     /** Shards scored at once (bounded fan-out on the GPU queue). */
@@ -133,17 +165,22 @@ export const CampaignConfigSchema = z
     if (config.mode === 'alc' && config.strategy === 'abc') {
       ctx.addIssue({ code: 'custom', path: ['strategy'], message: 'abc needs the A2LC class weights: use mode a2lc' });
     }
+    if (config.mode === 'alc' && config.autoCorrection.enabled === true) {
+      ctx.addIssue({ code: 'custom', path: ['autoCorrection', 'enabled'], message: "automatic correction is A2LC's: use mode a2lc" });
+    }
   });
 
 /** As written in YAML (everything optional that has a default). */
 export type CampaignConfigInput = z.input<typeof CampaignConfigSchema>;
 type ParsedCampaignConfig = z.output<typeof CampaignConfigSchema>;
 
-/** What the campaign workflow runs on: defaults applied, durations in ms, classes and strategy explicit. */
-export interface CampaignConfig extends Omit<ParsedCampaignConfig, 'classes' | 'strategy'> {
+/** What the campaign workflow runs on: defaults applied, durations in ms, classes, strategy and automatic correction explicit. */
+export interface CampaignConfig extends Omit<ParsedCampaignConfig, 'classes' | 'strategy' | 'autoCorrection'> {
   classes: number[];
   strategy: 'pixel' | 'cil' | 'sim' | 'abc' | 'random';
+  autoCorrection: AutoCorrectionSettings;
 }
+export type AutoCorrectionSettings = Omit<ParsedCampaignConfig['autoCorrection'], 'enabled'> & { enabled: boolean };
 export type TrainerSettings = CampaignConfig['trainer'];
 export type AnnotationPolicy = CampaignConfig['annotation'];
 export type CampaignTimeouts = CampaignConfig['timeouts'];
@@ -151,7 +188,7 @@ export type CampaignRetries = CampaignConfig['retries'];
 
 /**
  * Fills in what the schema cannot know: the class ids (from the manifest when the file names
- * none) and the mode's default score.
+ * none), the mode's default score and whether the mode corrects automatically.
  */
 export function resolveCampaignConfig(parsed: ParsedCampaignConfig, manifestClassIds?: readonly number[]): CampaignConfig {
   let classes: number[];
@@ -159,5 +196,10 @@ export function resolveCampaignConfig(parsed: ParsedCampaignConfig, manifestClas
   else if (parsed.classes) classes = [...new Set(parsed.classes)].sort((a, b) => a - b);
   else if (manifestClassIds) classes = [...new Set(manifestClassIds)].filter((id) => id !== 255).sort((a, b) => a - b);
   else throw new InputError('classes: not in the campaign file, and no dataset manifest to read them from');
-  return { ...parsed, classes, strategy: parsed.strategy ?? (parsed.mode === 'a2lc' ? 'abc' : 'sim') };
+  return {
+    ...parsed,
+    classes,
+    strategy: parsed.strategy ?? (parsed.mode === 'a2lc' ? 'abc' : 'sim'),
+    autoCorrection: { ...parsed.autoCorrection, enabled: parsed.autoCorrection.enabled ?? parsed.mode === 'a2lc' },
+  };
 }

@@ -66,6 +66,23 @@ function regionLabels(labels: Uint8Array, superpixels: SuperpixelMap, classes: n
   return { ids, index, pixels, majority };
 }
 
+/**
+ * The classifier's label of every superpixel from L and S alone (no P): what a training example
+ * gets once a round's answers are applied. Same ids, |R| and most frequent label as
+ * {@link superpixelFeatures}.
+ */
+export function superpixelLabels(
+  labels: Uint8Array,
+  superpixels: SuperpixelMap,
+  classes: number,
+  width: number,
+  image = 'image',
+): Pick<SuperpixelFeatures, 'superpixelIds' | 'pixels' | 'labels'> {
+  if (labels.length !== superpixels.length || labels.length % width !== 0) throw new InputError(`${image}: label and superpixel maps differ in size`);
+  const regions = regionLabels(labels, superpixels, classes, image, width);
+  return { superpixelIds: regions.ids, pixels: regions.pixels, labels: regions.majority };
+}
+
 /** The classifier's inputs and labels for every superpixel of one image. */
 export function superpixelFeatures(input: ImageInput, image = 'image'): SuperpixelFeatures {
   validateImageInput(input, image);

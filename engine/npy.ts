@@ -2,7 +2,8 @@
  * Soft labels as NumPy `.npy` files (format versions 1.0, 2.0 and 3.0,
  * https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html): little-endian float32
  * (`<f4`) or float16 (`<f2`, widened exactly to float32), C order, shape C x H x W. Anything else is
- * rejected with an error that names the file.
+ * rejected with an error that names the file. Also the 2-D arrays that A2LC's classifier job reads
+ * (float32 features, uint8 labels).
  */
 import { InputError } from '../common/errors.js';
 import { MAX_CLASSES } from './types.js';
@@ -208,22 +209,58 @@ export function decodeSoftLabels(bytes: Uint8Array, file: string): SoftLabelArra
   return { data, classes, height, width, dtype: descr === '<f4' ? 'float32' : 'float16' };
 }
 
-/** Encodes a float32 array as a version 1.0 .npy file (for tests and debug dumps). */
+/** Encodes a float32 array as a version 1.0 .npy file (debug dumps, A2LC classifier features). */
 export function encodeFloat32Npy(data: Float32Array, shape: readonly number[]): Uint8Array {
+  const { out, body } = npyWithHeader('<f4', shape, data.length, 4);
+  for (let i = 0; i < data.length; i++) body.setFloat32(i * 4, data[i], true);
+  return out;
+}
+
+/** Encodes a uint8 array as a version 1.0 .npy file (`|u1`: class ids, 255 = ignore). */
+export function encodeUint8Npy(data: Uint8Array, shape: readonly number[]): Uint8Array {
+  const { out, body } = npyWithHeader('|u1', shape, data.length, 1);
+  new Uint8Array(body.buffer, body.byteOffset, data.length).set(data);
+  return out;
+}
+
+/** A version 1.0 .npy buffer with its header written and a view on its (still empty) data. */
+function npyWithHeader(descr: string, shape: readonly number[], length: number, itemSize: number): { out: Uint8Array; body: DataView } {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new RangeError(`shape ${shape.join('x')} does not match ${data.length} values`);
+  if (count !== length) throw new RangeError(`shape ${shape.join('x')} does not match ${length} values`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // The total header (magic, version, length, dict, newline) is padded to a multiple of 64 bytes.
   const unpadded = 10 + header.length + 1;
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + data.length * 4);
+  const out = new Uint8Array(10 + header.length + length * itemSize);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  const body = new DataView(out.buffer, 10 + header.length);
-  for (let i = 0; i < data.length; i++) body.setFloat32(i * 4, data[i], true);
-  return out;
+  return { out, body: new DataView(out.buffer, 10 + header.length) };
+}
+
+export interface Float32Matrix {
+  /** rows x cols in C order (a copy: independent of the input bytes). */
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** Decodes a 2-D little-endian float32 .npy file (rows x cols, C order; 0 rows allowed); `file` names it in errors. */
+export function decodeFloat32Matrix(bytes: Uint8Array, file: string): Float32Matrix {
+  const { descr, fortranOrder, shape, dataOffset } = readHeader(bytes, file);
+  if (descr !== '<f4') throw new InputError(`${file}: expected little-endian float32 ('<f4'), got dtype ${JSON.stringify(descr)}`);
+  if (fortranOrder !== false) throw new InputError(`${file}: expected C order, got fortran_order ${JSON.stringify(fortranOrder)}`);
+  if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+    throw new InputError(`${file}: expected a 2-D shape (rows, cols), got ${JSON.stringify(shape)}`);
+  }
+  const [rows, cols] = shape as number[];
+  const available = bytes.length - dataOffset;
+  if (available !== rows * cols * 4) throw new InputError(`${file}: ${available} data bytes for shape ${rows}x${cols} of <f4, expected ${rows * cols * 4}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + dataOffset, available);
+  const data = new Float32Array(rows * cols);
+  for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
+  return { data, rows, cols };
 }

@@ -1,4 +1,5 @@
 import { InputError } from '../common/errors.js';
+import { superpixelFeatures, type SuperpixelFeatures } from '../engine/auto-correction.js';
 import { abcScores } from '../engine/class-weights.js';
 import { scoredSuperpixels, scoreImage, ScoringWorkspace } from '../engine/score-image.js';
 import type { Mode, SuperpixelScore } from '../engine/types.js';
@@ -20,6 +21,8 @@ export interface ScoreWithModelOptions {
    * to recompute the soft labels.
    */
   onExpansion?: (image: string, map: { width: number; height: number; data: Uint32Array }) => Promise<void>;
+  /** A2LC's automatic correction: each superpixel's mean P over R, computed while P is at hand. */
+  onFeatures?: (image: string, features: SuperpixelFeatures) => Promise<void> | void;
   /** Debugging: the soft labels of each image, before they are dropped. */
   onSoftLabels?: (image: string, softLabels: SoftLabels) => Promise<void>;
   onProgress?: (progress: { done: number; total: number }) => void;
@@ -47,8 +50,10 @@ export async function scoreWithModel(reader: DatasetReader, model: SegmentationM
     if (options.onSoftLabels) await options.onSoftLabels(id, soft);
     const plane = soft.width * soft.height;
     if (options.onExpansion && expansionIndex.length !== plane) expansionIndex = new Int32Array(plane);
+    const input = { classes: soft.classes, height: soft.height, width: soft.width, softLabels: soft.probabilities, labels: labels.data, superpixels: superpixels.data };
+    if (options.onFeatures) await options.onFeatures(id, superpixelFeatures(input, id));
     const scores = scoreImage(
-      { classes: soft.classes, height: soft.height, width: soft.width, softLabels: soft.probabilities, labels: labels.data, superpixels: superpixels.data },
+      input,
       { mode: options.mode, tau: options.tau, image: id, ...(options.onExpansion ? { expansionOut: expansionIndex } : {}) },
       workspace,
     );

@@ -2,11 +2,13 @@
  * Records the histories that test/integration/replay.test.ts replays: a few complete campaign and
  * round runs on the time-skipping test server (fake activities), saved as the JSON that the
  * Temporal CLI and Web UI export. Re-record after a deliberate, patched change of workflow code
- * only: old fixtures are what proves that running campaigns survive the change.
+ * only: old fixtures are what proves that running campaigns survive the change. `--only NAME`
+ * records one scenario (a new one, beside the old fixtures) and adds it to the index.
  *
- *   node --import tsx scripts/record-histories.ts [--out test/fixtures/histories]
+ *   node --import tsx scripts/record-histories.ts [--out test/fixtures/histories] [--only NAME]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -14,7 +16,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { REPO_ROOT } from '../common/paths.js';
 import { roundWorkflowId } from '../configs/constants.js';
 import type { campaignWorkflow } from '../workflows/campaign.js';
-import { pauseSignal, resolveFailureUpdate, resumeSignal, retryRoundUpdate, setBudgetUpdate, statusQuery } from '../workflows/messages.js';
+import { pauseSignal, resolveFailureUpdate, resumeSignal, retryRoundUpdate, revertAutoCorrectionsUpdate, setBudgetUpdate, statusQuery } from '../workflows/messages.js';
 import { roundPrefixOf, type roundWorkflow } from '../workflows/round.js';
 import { answersFor, eventually, roundHandle, roundReaches, submit, uniqueName, withWorker } from '../test/support/campaign-harness.js';
 import { createFakeCampaignActivities, testCampaignConfig } from '../test/support/fake-campaign-activities.js';
@@ -125,17 +127,45 @@ const scenarios: Record<string, (env: TestWorkflowEnvironment, out: Recorded[]) 
       await collectRuns(env.client, campaignId, handle.firstExecutionRunId, 'campaign-two-rounds', out);
     });
   },
+
+  /** A2LC with automatic correction: round 1 corrects, round 2's corrections are reverted before its step. */
+  async 'campaign-auto-correct'(env, out) {
+    const taskQueue = uniqueName('record');
+    const campaignId = uniqueName('auto');
+    const fake = createFakeCampaignActivities();
+    await withWorker(env, taskQueue, fake, async () => {
+      const handle = await env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+        taskQueue,
+        workflowId: campaignId,
+        args: [{ config: testCampaignConfig(taskQueue, { rounds: 2, budgetPerRound: 4, mode: 'a2lc', autoCorrection: { enabled: true } }) }],
+      });
+      for (const round of [1, 2]) {
+        const handleOfRound = roundHandle(env, campaignId, round);
+        await roundReaches(handleOfRound, `round ${round} answers awaited`, (p) => p.status === 'awaiting-answers');
+        if (round === 2) await handleOfRound.executeUpdate(revertAutoCorrectionsUpdate, { args: [2] });
+        await submit(handleOfRound, answersFor(fake.queryIdsOf(roundPrefixOf(campaignId, round))));
+      }
+      await handle.result();
+      await collectRuns(env.client, campaignId, handle.firstExecutionRunId, 'campaign-auto-correct', out);
+    });
+  },
 };
 
 async function main(): Promise<void> {
   const outIndex = process.argv.indexOf('--out');
   const outDir = path.resolve(outIndex > 0 ? process.argv[outIndex + 1] : path.join(REPO_ROOT, 'test', 'fixtures', 'histories'));
+  const onlyIndex = process.argv.indexOf('--only');
+  const only = onlyIndex > 0 ? process.argv[onlyIndex + 1] : undefined;
+  if (only !== undefined && !(only in scenarios)) throw new Error(`--only: no scenario "${only}" (${Object.keys(scenarios).join(', ')})`);
   await mkdir(outDir, { recursive: true });
+  const indexFile = path.join(outDir, INDEX_FILE);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const env = await createTimeSkippingEnvironment();
   try {
-    const index: Record<string, string> = {};
+    // One scenario joins the fixtures already recorded; all of them replace the index.
+    const index: Record<string, string> = only !== undefined && existsSync(indexFile) ? (JSON.parse(await readFile(indexFile, 'utf8')) as Record<string, string>) : {};
     for (const [name, run] of Object.entries(scenarios)) {
+      if (only !== undefined && name !== only) continue;
       const recorded: Recorded[] = [];
       await run(env, recorded);
       for (const entry of recorded) {
@@ -147,7 +177,7 @@ async function main(): Promise<void> {
       }
     }
     // Replay needs each history's workflow id (the campaign derives its rounds' ids from it).
-    await writeFile(path.join(outDir, INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`);
+    await writeFile(indexFile, `${JSON.stringify(index, null, 2)}\n`);
   } finally {
     await env.teardown();
   }

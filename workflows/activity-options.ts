@@ -5,15 +5,19 @@
  */
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { createInferenceActivities } from '../activities/inference/index.js';
+import type { createAutoCorrectActivities } from '../activities/round/auto-correct.js';
 import type { createRoundActivities } from '../activities/round/index.js';
+import type { createLabelCorrectorActivities } from '../activities/train/train-label-corrector.js';
 import type { createTrainActivities } from '../activities/train/train-segmentation.js';
 import type { CampaignConfig } from '../configs/campaign.js';
 
 export type RoundActivities = ReturnType<typeof createRoundActivities>;
 export type InferenceActivities = ReturnType<typeof createInferenceActivities>;
-export type TrainActivities = ReturnType<typeof createTrainActivities>;
+export type TrainActivities = ReturnType<typeof createTrainActivities> & ReturnType<typeof createLabelCorrectorActivities>;
+/** A2LC automatic correction's CPU activities (the classifier itself trains with TrainActivities). */
+export type AutoCorrectActivities = ReturnType<typeof createAutoCorrectActivities>;
 /** Every activity a campaign calls, by name (what a test's fake activities implement). */
-export type CampaignActivities = RoundActivities & InferenceActivities & TrainActivities;
+export type CampaignActivities = RoundActivities & InferenceActivities & TrainActivities & AutoCorrectActivities;
 
 /** Failures that no retry can fix: the activities' bad-input and write-once conflicts. */
 export const NON_RETRYABLE_ERROR_TYPES = [
@@ -46,6 +50,14 @@ export function roundActivityProxies(config: Pick<CampaignConfig, 'timeouts' | '
     heartbeatTimeout: timeouts.cpuHeartbeat,
     retry: cpuRetry,
   });
+  // A2LC automatic correction around the classifier's training: per-image work that heartbeats.
+  const autoCorrect = proxyActivities<AutoCorrectActivities>({
+    ...heartbeating,
+    taskQueue: taskQueues.cpu,
+    startToCloseTimeout: timeouts.cpuStep,
+    heartbeatTimeout: timeouts.cpuHeartbeat,
+    retry: cpuRetry,
+  });
   // Short CPU steps that do not heartbeat (plan, report).
   const cpuShort = proxyActivities<Pick<RoundActivities, 'planShards' | 'writeRoundReport'>>({
     taskQueue: taskQueues.cpu,
@@ -66,7 +78,7 @@ export function roundActivityProxies(config: Pick<CampaignConfig, 'timeouts' | '
     heartbeatTimeout: timeouts.gpuHeartbeat,
     retry: { maximumAttempts: retries.gpu, initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
   });
-  // Training: long, resumable from its checkpoint (heartbeat details), few attempts.
+  // Training (segmentation models and A2LC's classifier): long, resumable from its checkpoint (heartbeat details), few attempts.
   const train = proxyActivities<TrainActivities>({
     ...heartbeating,
     taskQueue: taskQueues.gpu,
@@ -74,5 +86,5 @@ export function roundActivityProxies(config: Pick<CampaignConfig, 'timeouts' | '
     heartbeatTimeout: timeouts.trainHeartbeat,
     retry: { maximumAttempts: retries.train, initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
   });
-  return { cpu, cpuShort, answers, gpu, train };
+  return { cpu, cpuShort, autoCorrect, answers, gpu, train };
 }

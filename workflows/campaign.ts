@@ -6,7 +6,8 @@
  *
  * Operators steer it with `pause`/`resume` (between steps; forwarded to the running round),
  * `setBudget`/`setRounds` (updates with synchronous validators), `retryRound` (a failed round
- * again, from its first incomplete step), and Temporal cancellation (the running round is
+ * again, from its first incomplete step), `revertAutoCorrections` (its latest completed round's
+ * A2LC automatic corrections set aside while no later round has started), and Temporal cancellation (the running round is
  * cancelled; every label version written so far stays). `status` reports where it is.
  * Search attributes AlcCampaign, AlcRound, AlcStep and AlcStatus let the Web UI list and filter.
  *
@@ -36,6 +37,7 @@ import {
   pauseSignal,
   resumeSignal,
   retryRoundUpdate,
+  revertAutoCorrectionsUpdate,
   ROUND_ATTRIBUTE,
   roundUpdateSignal,
   setBudgetUpdate,
@@ -109,6 +111,9 @@ function summaryOf(result: RoundResult): RoundSummary {
   };
   if (result.labelsPrefix !== undefined) summary.labelsPrefix = result.labelsPrefix;
   if (result.autoCorrections !== undefined) summary.autoCorrections = result.autoCorrections;
+  if (result.autoCorrectionPixels !== undefined) summary.autoCorrectionPixels = result.autoCorrectionPixels;
+  if (result.humanLabelsPrefix !== undefined) summary.humanLabelsPrefix = result.humanLabelsPrefix;
+  if (result.autoCorrectionsReverted !== undefined) summary.autoCorrectionsReverted = result.autoCorrectionsReverted;
   return summary;
 }
 
@@ -189,6 +194,10 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     modelPrefix: state.modelPrefix,
     queriedKey: state.queriedKey,
     runs: state.runs,
+    datasetPrefix: config.datasetPrefix,
+    classes: [...config.classes],
+    // Absent in campaigns started before the option existed.
+    redundancy: config.annotation.redundancy ? { ...config.annotation.redundancy } : undefined,
   }));
 
   setHandler(roundUpdateSignal, (progress) => {
@@ -255,6 +264,34 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
         const failed = state.failedRound;
         if (failed === undefined || retryRequested) throw new Error(`no failed round is waiting for a retry (status: ${status})`);
         if (round !== failed.round) throw new Error(`round ${failed.round} failed, not round ${JSON.stringify(round)}`);
+      },
+    },
+  );
+
+  // The running round takes its own revert (until its train step); the campaign only its latest
+  // completed round's, and only while the next round has not started: that one reads its labels.
+  setHandler(
+    revertAutoCorrectionsUpdate,
+    (round: number) => {
+      const index = state.history.findIndex((h) => h.round === round);
+      const entry = state.history[index];
+      const human = entry.humanLabelsPrefix!;
+      state.history[index] = { ...entry, labelsPrefix: human, autoCorrectionsReverted: true };
+      state.labelsPrefix = human;
+      log.warn('automatic corrections reverted by an operator: the next rounds start from the human-only labels', { campaignId, round, labelsPrefix: human });
+      return { round, by: 'campaign' as const, reverted: entry.autoCorrections ?? 0, labelsPrefix: human };
+    },
+    {
+      validator: (round: number) => {
+        if (!Number.isSafeInteger(round) || round < 0) throw new Error(`round must be a non-negative integer, got ${JSON.stringify(round)}`);
+        if (running === round) throw new Error(`round ${round} is running: its own workflow (${roundWorkflowId(campaignId, round)}) takes the revert until its train step`);
+        const latest = state.nextRound - 1;
+        const entry = state.history.find((h) => h.round === round);
+        if (entry === undefined) throw new Error(`round ${round} has not completed (latest completed round: ${latest >= 0 ? latest : 'none'})`);
+        if (round !== latest) throw new Error(`round ${round} is not the latest completed round (${latest}): rounds ${round + 1}..${latest} were built on its labels`);
+        if (running !== undefined || state.failedRound !== undefined) throw new Error(`round ${round + 1} has already started from round ${round}'s labels: too late to revert`);
+        if (entry.autoCorrectionsReverted) throw new Error(`round ${round}'s automatic corrections are already reverted`);
+        if (entry.humanLabelsPrefix === undefined) throw new Error(`round ${round} made no automatic corrections: nothing to revert`);
       },
     },
   );

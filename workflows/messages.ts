@@ -22,9 +22,14 @@ export const STATUS_ATTRIBUTE = defineSearchAttributeKey(SEARCH_ATTRIBUTES.statu
 // ---------------------------------------------------------------------------------------------
 // Shared vocabulary
 
-/** A round's steps, in the order they run (round 0: train, data-metrics, evaluate, report). */
+/**
+ * A round's steps. The names live in histories and checkpoints: new steps are appended, never
+ * renamed. Run order: plan, class-weights, score, select, issue, annotate, expand, auto-correct,
+ * train, data-metrics, evaluate, report (round 0: train, data-metrics, evaluate, report).
+ */
 export const ROUND_STEPS = [
   'plan', 'class-weights', 'score', 'select', 'issue', 'annotate', 'expand', 'train', 'data-metrics', 'evaluate', 'report',
+  'auto-correct',
 ] as const;
 export type RoundStep = (typeof ROUND_STEPS)[number];
 export type RoundStepState = RoundStep | 'pending' | 'done';
@@ -118,6 +123,17 @@ export interface AnnotationProgress {
   closedBy?: 'all-answered' | 'deadline' | 'no-queries';
 }
 
+/** A2LC's automatic correction in a round that runs it. */
+export interface AutoCorrectionProgress {
+  /** Set once the step has applied the classifier (0 when nothing qualified). */
+  corrections?: number;
+  pixelsChanged?: number;
+  /** `auto-corrections.jsonl`: what an operator audits before deciding to revert. */
+  correctionsKey?: string;
+  /** An operator reverted them: the round trains on the human-only labels. */
+  reverted: boolean;
+}
+
 export interface RoundProgress {
   campaignId: string;
   round: number;
@@ -133,10 +149,30 @@ export interface RoundProgress {
   failure?: StepFailure;
   /** How often this round continued as new (long annotation waits, huge fan-outs). */
   runs: number;
+  /** Present when the round runs A2LC's automatic correction. */
+  autoCorrection?: AutoCorrectionProgress;
   summary?: RoundSummary;
 }
 
 export const roundProgressQuery = defineQuery<RoundProgress>('roundProgress');
+
+export interface RevertAutoCorrectionsResult {
+  round: number;
+  /** Which workflow took it: the running round (before its train step), or the campaign (its latest completed round). */
+  by: 'round' | 'campaign';
+  /** Automatic corrections set aside (0 when reverted before the step ran). */
+  reverted: number;
+  /** The human-only label version the round and the following rounds use; absent while this round's answers are not applied yet. */
+  labelsPrefix?: string;
+}
+/**
+ * Sets a round's automatic corrections aside: the round (if still running) and every following
+ * round use its human-only label version; `auto-corrections.jsonl` and `labels-auto/` stay in S3 for
+ * audit. The round workflow takes it (argument: its round number) until its train step starts;
+ * the campaign takes it for its latest completed round until the next round starts. Anything
+ * later is rejected with the reason: later rounds were built on those labels.
+ */
+export const revertAutoCorrectionsUpdate = defineUpdate<RevertAutoCorrectionsResult, [number]>('revertAutoCorrections');
 
 /** Round → its campaign: the round's progress changed (step, answers, reminder, failure). */
 export const roundUpdateSignal = defineSignal<[RoundProgress]>('roundUpdate');
@@ -192,5 +228,10 @@ export interface CampaignStatusView {
   queriedKey?: string;
   /** Runs of this campaign so far (it continues as new between rounds). */
   runs: number;
+  /** What the annotation service shows and checks: the dataset (its class names), the class ids answers may use. */
+  datasetPrefix?: string;
+  classes?: number[];
+  /** Answers asked per query and agreeing answers needed (`annotation.redundancy`); absent: 1 of 1. */
+  redundancy?: { annotators: number; quorum: number };
 }
 export const statusQuery = defineQuery<CampaignStatusView>('status');

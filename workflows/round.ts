@@ -3,13 +3,16 @@
  *
  *   round 0:  train (pseudo labels) → data-metrics → evaluate → report
  *   round r:  plan → (a2lc) class-weights → score (GPU fan-out) → select → issue → annotate
- *             → expand → train (warm start from round r-1) → data-metrics → evaluate → report
+ *             → expand → (a2lc) auto-correct → train (warm start from round r-1) → data-metrics
+ *             → evaluate → report
  *
  * Every step's outputs are S3 keys kept in a JSON-plain checkpoint, so the round can continue as
  * new (long annotation waits, huge fan-outs), and a retried round skips the steps it completed.
  * A step that fails for good waits for an operator (`resolveFailure`: retry | skip-step |
  * abort-round) with the error in `roundProgress`. Answers arrive through the `submitAnswers`
  * update and land in S3 in batches (`storeAnswerBatch`): history keeps only their keys.
+ * A2LC's automatic correction writes its own label version beside the human one; an operator may
+ * set it aside (`revertAutoCorrections`) until the train step starts.
  *
  * Deterministic: no I/O, no Node built-ins, no module-level mutable state. Changes that running
  * rounds must survive go behind `patched('<kebab-case-id>')` (test/integration/replay.test.ts
@@ -26,13 +29,22 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   setHandler,
   TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
   type ExternalWorkflowHandle,
 } from '@temporalio/workflow';
-import type { AnswerRecord, ExpandAnswersResult, RoundLocation, RoundSummary } from '../activities/round/contracts.js';
+import type {
+  AnswerRecord,
+  ApplyAutoCorrectionsResult,
+  ExpandAnswersResult,
+  FeatureShardKeys,
+  PrepareAutoCorrectionResult,
+  RoundLocation,
+  RoundSummary,
+} from '../activities/round/contracts.js';
 import type { CampaignConfig } from '../configs/campaign.js';
 import { roundActivityProxies } from './activity-options.js';
 import {
@@ -40,6 +52,7 @@ import {
   pauseSignal,
   resolveFailureUpdate,
   resumeSignal,
+  revertAutoCorrectionsUpdate,
   ROUND_ATTRIBUTE,
   roundProgressQuery,
   roundUpdateSignal,
@@ -50,6 +63,7 @@ import {
   type AnswerInput,
   type AnswerOutcome,
   type FailureAction,
+  type RevertAutoCorrectionsResult,
   type RoundProgress,
   type RoundStatus,
   type RoundStep,
@@ -97,6 +111,17 @@ export interface RoundCheckpoint {
   nextBatch: number;
   annotation?: AnnotationProgress;
   expand?: ExpandAnswersResult;
+  /**
+   * Whether this round runs A2LC's automatic correction: decided at its first run and carried by
+   * continue-as-new and retries (absent = a checkpoint from before the step existed: no).
+   */
+  autoCorrect?: boolean;
+  autoPrepared?: PrepareAutoCorrectionResult;
+  /** Where the label-correction classifier was published. */
+  autoClassifierPrefix?: string;
+  autoCorrection?: ApplyAutoCorrectionsResult;
+  /** An operator set the automatic corrections aside (revertAutoCorrections). */
+  autoReverted?: boolean;
   modelPrefix?: string;
   dataMIoU?: number | null;
   modelMIoU?: number | null;
@@ -113,6 +138,12 @@ export interface RoundResult extends RoundSummary {
   reportKey?: string;
   skippedSteps: RoundStep[];
 }
+
+/** Marks the round code that runs A2LC's automatic correction (rounds recorded before it replay without). */
+export const AUTO_CORRECT_PATCH = 'a2lc-auto-correct';
+
+/** Which steps come after automatic correction: once the round reaches them, a revert is too late. */
+const AFTER_AUTO_CORRECT: readonly RoundStepState[] = ['train', 'data-metrics', 'evaluate', 'report', 'done'];
 
 /** `campaigns/<campaign>/round-<r>/`: where the round writes (activities/round/contracts.ts). */
 export function roundPrefixOf(campaignId: string, round: number): string {
@@ -177,6 +208,10 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundResult> {
     : { completed: [], skipped: [], answers: {}, batchKeys: [], nextBatch: 0, runs: 1 };
   let queryIdSet = new Set(cp.queryIds ?? []);
   let answered = Object.keys(cp.answers).length;
+  // `autoCorrection` is absent from the configs of campaigns started before the step existed.
+  const autoCorrectionWanted = !isRoundZero && config.mode === 'a2lc' && config.autoCorrection?.enabled === true;
+  // A resumed checkpoint without the decision scored without writing the classifier's features.
+  cp.autoCorrect ??= input.resume === undefined && autoCorrectionWanted && patched(AUTO_CORRECT_PATCH);
 
   let status: RoundStatus = 'running';
   let step: RoundStepState = 'pending';
@@ -203,6 +238,9 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundResult> {
     annotation: cp.annotation ? { ...cp.annotation } : undefined,
     failure,
     runs: cp.runs,
+    autoCorrection: cp.autoCorrect
+      ? { corrections: cp.autoCorrection?.corrections, pixelsChanged: cp.autoCorrection?.pixelsChanged, correctionsKey: cp.autoCorrection?.correctionsKey, reverted: cp.autoReverted === true }
+      : undefined,
     summary,
   });
 
@@ -259,6 +297,36 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundResult> {
           throw new Error(`action must be retry, skip-step or abort-round, got ${JSON.stringify(action)}`);
         }
         if (failure === undefined || decision !== undefined) throw new Error(`round ${round} has no failed step waiting for a decision (status: ${status}, step: ${step})`);
+      },
+    },
+  );
+
+  const finished = (s: RoundStep) => cp.completed.includes(s) || cp.skipped.includes(s);
+  const noAutoCorrection = (): string => {
+    if (isRoundZero) return 'round 0 trains on the pseudo labels and makes no automatic corrections';
+    if (config.mode !== 'a2lc') return `mode ${config.mode} makes no automatic corrections (A2LC's step)`;
+    if (!autoCorrectionWanted) return 'autoCorrection.enabled is off in this campaign';
+    return `round ${round} started before the automatic-correction step existed`;
+  };
+  const humanLabels = () => cp.expand?.labelsPrefix ?? input.labelsPrefix;
+
+  setHandler(
+    revertAutoCorrectionsUpdate,
+    (): RevertAutoCorrectionsResult => {
+      cp.autoReverted = true;
+      log.warn('automatic corrections reverted by an operator: the round goes on with the human-only labels', { campaignId, round, step, corrections: cp.autoCorrection?.corrections ?? 0 });
+      report();
+      const labelsPrefix = finished('expand') ? humanLabels() : undefined;
+      return { round, by: 'round', reverted: cp.autoCorrection?.corrections ?? 0, ...(labelsPrefix !== undefined ? { labelsPrefix } : {}) };
+    },
+    {
+      validator: (target: number) => {
+        if (target !== round) throw new Error(`this is round ${round} of ${campaignId}, not round ${JSON.stringify(target)}`);
+        if (!cp.autoCorrect) throw new Error(`round ${round}: ${noAutoCorrection()}`);
+        if (cp.autoReverted) throw new Error(`round ${round}'s automatic corrections are already reverted`);
+        if (finished('train') || AFTER_AUTO_CORRECT.includes(step)) {
+          throw new Error(`round ${round} has reached its train step (step: ${step}): model ${round} is built on the automatically corrected labels, too late to revert`);
+        }
       },
     },
   );
@@ -363,9 +431,11 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundResult> {
 
   // ---- steps
   const location = (labelsPrefix = input.labelsPrefix): RoundLocation => ({ campaignId, round, roundPrefix, datasetPrefix: config.datasetPrefix, labelsPrefix });
-  const labelsNow = () => cp.expand?.labelsPrefix ?? input.labelsPrefix;
+  /** The labels train, data-metrics and the next round use: the automatically corrected ones unless reverted. */
+  const labelsNow = () => (cp.autoReverted ? undefined : cp.autoCorrection?.labelsPrefix) ?? humanLabels();
   const modelNow = () => cp.modelPrefix ?? input.modelPrefix;
-  const finished = (s: RoundStep) => cp.completed.includes(s) || cp.skipped.includes(s);
+  /** Where scoring writes shard k's classifier features (activities/round/auto-correct-features.ts). */
+  const featureKeysOf = (shard: number): FeatureShardKeys => ({ arrayKey: `${roundPrefix}features/shard-${shard}.npy`, rowsKey: `${roundPrefix}features/shard-${shard}.jsonl` });
 
   const continueRound = async (): Promise<never> => {
     await condition(() => !storing);
@@ -465,6 +535,7 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundResult> {
             classWeights: cp.classWeights,
             recordsKey: `${roundPrefix}scores/shard-${shard}.jsonl`,
             expansionPrefix: `${roundPrefix}expansion/`,
+            ...(cp.autoCorrect ? { features: featureKeysOf(shard) } : {}),
           });
           keys[shard] = result.recordsKey;
           const count = done();
@@ -485,6 +556,40 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundResult> {
       );
     }
     if (stopForContinueAsNew && done() < total) await continueRound();
+  };
+
+  /**
+   * A2LC's automatic correction (spec, "Automatic correction"): the classifier's training set
+   * (CPU), the classifier (GPU queue, the trainer's classifier job), its predictions applied to the
+   * never-queried superpixels as a new label version (CPU). Each part's result is checkpointed, so
+   * an operator's retry redoes only what failed; a revert arriving meanwhile stops it.
+   */
+  const autoCorrectLabels = async () => {
+    const expanded = cp.expand;
+    // No answers this round: no relabel counts to weight the loss and rank the classes with.
+    if (expanded === undefined || cp.autoReverted) return;
+    const featureKeys = (cp.scoreKeys ?? []).flatMap((key, shard) => (key === null ? [] : [featureKeysOf(shard)]));
+    const base = { ...location(expanded.labelsPrefix), featureKeys, queriedKey: expanded.queriedKey };
+    cp.autoPrepared ??= await acts.autoCorrect.prepareAutoCorrection({ ...base, answerBatchKeys: cp.batchKeys, outputPrefix: `${roundPrefix}auto-correct/` });
+    const { training, classes, relabelCounts, samples } = cp.autoPrepared;
+    if (training === undefined) {
+      log.info('automatic correction: nothing to learn from (no relabel answer this round, or no answered superpixel of a relabelled class)', { campaignId, round, samples });
+      return;
+    }
+    const settings = config.autoCorrection;
+    if (cp.autoReverted) return;
+    cp.autoClassifierPrefix ??= (
+      await acts.train.trainLabelCorrector({ ...training, numClasses: classes, hyperparameters: settings.hyperparameters, seed: settings.seed, outputPrefix: `${roundPrefix}auto-correct/classifier/` })
+    ).classifierPrefix;
+    if (cp.autoReverted) return;
+    cp.autoCorrection = await acts.autoCorrect.applyAutoCorrections({
+      ...base,
+      classifierPrefix: cp.autoClassifierPrefix,
+      relabelCounts,
+      minConfidence: settings.minConfidence,
+      outputLabelsPrefix: `${roundPrefix}labels-auto/`,
+    });
+    log.info('automatic correction applied', { campaignId, round, corrections: cp.autoCorrection.corrections, pixelsChanged: cp.autoCorrection.pixelsChanged, log: cp.autoCorrection.correctionsKey });
   };
 
   const annotate = async () => {
@@ -596,6 +701,14 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundResult> {
           queriedKey: input.queriedKey,
         });
       });
+      if (cp.autoCorrect) {
+        // Reverted before it ran: the step is not run at all.
+        if (cp.autoReverted && !finished('auto-correct')) {
+          cp.skipped.push('auto-correct');
+          report();
+        }
+        await runStep('auto-correct', autoCorrectLabels);
+      }
     }
 
     await runStep('train', async () => {
@@ -631,6 +744,14 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundResult> {
       pixelsChanged: cp.expand?.pixelsChanged ?? 0,
       dataMIoU: cp.dataMIoU ?? null,
       modelMIoU: cp.modelMIoU ?? null,
+      ...(cp.autoCorrect
+        ? {
+            autoCorrections: cp.autoCorrection?.corrections ?? 0,
+            autoCorrectionPixels: cp.autoCorrection?.pixelsChanged ?? 0,
+            ...(cp.autoCorrection?.labelsPrefix !== undefined ? { humanLabelsPrefix: humanLabels() } : {}),
+            ...(cp.autoReverted ? { autoCorrectionsReverted: true } : {}),
+          }
+        : {}),
       labelsPrefix: labelsNow(),
       modelPrefix: modelNow() ?? '',
     };

@@ -7,6 +7,7 @@ import { scoreWithModel } from '../../inference/score-with-model.js';
 import { SegmentationModel } from '../../inference/segmentation-model.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { S3Location } from '../../storage/s3-location.js';
+import { FeatureShardWriter } from '../round/auto-correct-features.js';
 
 /** A shard plan in S3 (`planShards` writes `{"imageIds":[...]}`). */
 const ShardImageIdsSchema = z.object({ imageIds: z.array(z.string().min(1)).min(1) });
@@ -31,6 +32,11 @@ export const ScoreShardInputSchema = z.object({
   expansionPrefix: z.string().optional(),
   /** Debugging: also write each image's soft labels as `<prefix><id>.npy`. */
   dumpSoftLabelsPrefix: z.string().optional(),
+  /**
+   * A2LC automatic correction: each superpixel's mean P over R as `features.arrayKey` (.npy, N x C
+   * float32) with its rows `{image, superpixel, pixels}` as `features.rowsKey` (.jsonl).
+   */
+  features: z.object({ arrayKey: z.string().min(1), rowsKey: z.string().min(1) }).optional(),
 }).refine((input) => (input.imageIds === undefined) !== (input.imageIdsKey === undefined), {
   message: 'give exactly one of imageIds and imageIdsKey',
   path: ['imageIds'],
@@ -42,6 +48,8 @@ export interface ScoreShardResult {
   images: number;
   superpixels: number;
   provider: string;
+  /** Feature rows written (when `features` was asked for). */
+  featureRows?: number;
 }
 
 /** How a shard reports to its caller: Temporal's activity context, or a test. */
@@ -59,6 +67,7 @@ export async function scoreShard(deps: { store: ArtifactStore; inference: Infere
   const reader = await DatasetReader.open(new S3Location(store.at(input.datasetPrefix)), input.labelsPrefix === undefined ? undefined : new S3Location(store.at(input.labelsPrefix)));
   const model = await SegmentationModel.load(new S3Location(store.at(input.modelPrefix)), deps.inference, context.warn);
   const lines: string[] = [];
+  const features = input.features === undefined ? undefined : new FeatureShardWriter();
   let images = 0;
   await scoreWithModel(reader, model, imageIds, {
     mode: input.mode,
@@ -70,6 +79,7 @@ export async function scoreShard(deps: { store: ArtifactStore; inference: Infere
       images++;
       for (const record of records) lines.push(JSON.stringify(record));
     },
+    onFeatures: features === undefined ? undefined : (id, values) => features.add(id, values),
     onExpansion: input.expansionPrefix === undefined ? undefined : async (id, map) => store.putBytes(`${input.expansionPrefix}${id}.png`, await encodeSuperpixelPng(map)),
     onSoftLabels: input.dumpSoftLabelsPrefix === undefined
       ? undefined
@@ -77,6 +87,7 @@ export async function scoreShard(deps: { store: ArtifactStore; inference: Infere
     onProgress: context.report,
   });
   // Written whole at the end: a retried shard rewrites the same key with the same content.
+  if (features !== undefined) await features.write(store, input.features!);
   await store.putBytes(input.recordsKey, lines.length > 0 ? `${lines.join('\n')}\n` : '', { contentType: 'application/x-ndjson' });
-  return { recordsKey: input.recordsKey, images, superpixels: lines.length, provider: model.provider };
+  return { recordsKey: input.recordsKey, images, superpixels: lines.length, provider: model.provider, ...(features === undefined ? {} : { featureRows: features.size }) };
 }

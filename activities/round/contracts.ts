@@ -14,7 +14,10 @@
  *     queries.jsonl          query records; assets/<queryId>.png                   (issueQueries)
  *     answers/batch-<n>.jsonl answers as they arrive                               (storeAnswerBatch)
  *     labels/<id>.png        the working labels after this round; changes.jsonl    (expandAnswers)
- *     auto-corrections.jsonl A2LC automatic changes (revertible)                  (autoCorrect)
+ *     auto-correct/          A2LC classifier training set (.npy)                  (prepareAutoCorrection)
+ *     auto-correct/classifier/ model.onnx, checkpoint.pt, metrics.json, train.log   (trainLabelCorrector, GPU)
+ *     labels-auto/<id>.png   the labels after automatic correction, when it changed any (applyAutoCorrections)
+ *     auto-corrections.jsonl A2LC automatic changes, apart from changes.jsonl (revertible) (applyAutoCorrections)
  *     report.json            the round report                                      (writeRoundReport)
  */
 import type { Mode, Strategy } from '../../engine/types.js';
@@ -122,7 +125,67 @@ export interface RoundSummary {
   pixelsChanged: number;
   dataMIoU: number | null;
   modelMIoU: number | null;
+  /** A2LC: superpixels the automatic correction relabelled (present when the step ran). */
   autoCorrections?: number;
+  /** A2LC: pixels whose label the automatic correction changed. */
+  autoCorrectionPixels?: number;
+  /** A2LC: the human-only label version, when automatic correction wrote another one. */
+  humanLabelsPrefix?: string;
+  /** An operator reverted the automatic corrections: `labelsPrefix` is the human-only version. */
+  autoCorrectionsReverted?: boolean;
   labelsPrefix?: string;
   modelPrefix: string;
+}
+
+/** The two objects of one shard's A2LC classifier features (activities/round/auto-correct-features.ts). */
+export interface FeatureShardKeys {
+  arrayKey: string;
+  rowsKey: string;
+}
+
+/**
+ * A2LC automatic correction, part 1 (CPU): the classifier's training set, one example per
+ * superpixel answered so far (mean P over R; most frequent L over R in the human-corrected version
+ * `labelsPrefix`), and this round's relabel counts.
+ */
+export interface PrepareAutoCorrectionInput extends RoundLocation {
+  featureKeys: FeatureShardKeys[];
+  /** The campaign's queried set after this round (expandAnswers' result). */
+  queriedKey: string;
+  /** This round's answer batches (their `relabel` answers weight the loss and rank the classes). */
+  answerBatchKeys: string[];
+  /** `<roundPrefix>auto-correct/` */
+  outputPrefix: string;
+}
+export interface PrepareAutoCorrectionResult {
+  /** The trainer's inputs; absent when nothing can be trained (no relabel answer this round, no weighted example). */
+  training?: { featuresKey: string; labelsKey: string; classWeightsKey: string };
+  samples: number;
+  classes: number;
+  relabelCounts: number[];
+  classWeights: number[];
+}
+
+/**
+ * A2LC automatic correction, part 3 (CPU): the trained classifier over the never-queried
+ * superpixels, its predictions applied under the spec's rules to the human-corrected version
+ * `labelsPrefix`, written as a new version with its own change log.
+ */
+export interface ApplyAutoCorrectionsInput extends RoundLocation {
+  featureKeys: FeatureShardKeys[];
+  queriedKey: string;
+  /** Where trainLabelCorrector published `model.onnx` and `metrics.json`. */
+  classifierPrefix: string;
+  relabelCounts: number[];
+  minConfidence: number;
+  /** `<roundPrefix>labels-auto/`: never the version the round read or the human one. */
+  outputLabelsPrefix: string;
+}
+export interface ApplyAutoCorrectionsResult {
+  /** The new version; absent when nothing changed (the human-corrected version stands). */
+  labelsPrefix?: string;
+  corrections: number;
+  pixelsChanged: number;
+  /** `auto-corrections.jsonl`, one line per relabelled superpixel. */
+  correctionsKey: string;
 }

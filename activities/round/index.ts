@@ -34,7 +34,7 @@ export type { StoreAnswerBatchResult } from './store-answer-batch.js';
  * the abort signal, and failures that no retry can fix (bad input, a write-once conflict) become
  * non-retryable, so the workflow turns to an operator at once instead of retrying.
  */
-async function asActivity<T>(run: (context: RoundContext) => Promise<T>): Promise<T> {
+export async function asActivity<T>(run: (context: RoundContext) => Promise<T>): Promise<T> {
   try {
     return await run({ report: (progress) => heartbeat(progress), signal: cancellationSignal() });
   } catch (error) {

@@ -16,6 +16,9 @@ export const RoundSummarySchema = z.object({
   dataMIoU: score,
   modelMIoU: score,
   autoCorrections: count.optional(),
+  autoCorrectionPixels: count.optional(),
+  humanLabelsPrefix: z.string().optional(),
+  autoCorrectionsReverted: z.boolean().optional(),
   labelsPrefix: z.string().optional(),
   modelPrefix: z.string(),
 }) satisfies z.ZodType<RoundSummary>;

@@ -28,6 +28,7 @@ import {
   resolveFailureUpdate,
   resumeSignal,
   retryRoundUpdate,
+  revertAutoCorrectionsUpdate,
   roundProgressQuery,
   setBudgetUpdate,
   setRoundsUpdate,
@@ -38,10 +39,43 @@ import {
   type AnswerOutcome,
   type CampaignStatusView,
   type FailureAction,
+  type RevertAutoCorrectionsResult,
   type RoundProgress,
 } from '../../workflows/messages.js';
 import type { roundWorkflow } from '../../workflows/round.js';
 import { formatTable, printJson, printLines } from '../output.js';
+
+/**
+ * Sets a round's A2LC automatic corrections aside. The round's own workflow decides while it runs
+ * (until its train step); once it has finished, the campaign decides (its latest completed round,
+ * while the next has not started). Either rejects a late revert with the reason.
+ */
+export async function revertAutoCorrections(client: Client, campaignId: string, round: number): Promise<RevertAutoCorrectionsResult> {
+  const roundHandle = client.workflow.getHandle<typeof roundWorkflow>(roundWorkflowId(campaignId, round));
+  const roundRunning = await roundHandle.describe().then(
+    (description) => description.status.name === 'RUNNING',
+    (error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    },
+  );
+  if (roundRunning) {
+    try {
+      return await roundHandle.executeUpdate(revertAutoCorrectionsUpdate, { args: [round] });
+    } catch (error) {
+      // Finished in the meantime: now it is the campaign's to decide.
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+  try {
+    return await client.workflow.getHandle<typeof campaignWorkflow>(campaignId).executeUpdate(revertAutoCorrectionsUpdate, { args: [round] });
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    throw new InputError(
+      `campaign ${campaignId} is not running (finished, or no such campaign): its rounds can no longer be reverted; a round's human-only labels stay in S3 as its labels/ version beside labels-auto/`,
+    );
+  }
+}
 
 /** Reads and validates a campaign file; classes come from the dataset's manifest when it names none. */
 export async function loadCampaignConfig(file: string, loaded: LoadedConfig): Promise<CampaignConfig> {
@@ -389,6 +423,22 @@ export function registerCampaignCommands(program: Command): void {
       await withClient(async (client) => {
         const result = await client.workflow.getHandle<typeof roundWorkflow>(roundWorkflowId(id, r)).executeUpdate(resolveFailureUpdate, { args: [decision] });
         printLines(`round ${r} of ${id}: step ${result.step}: ${result.action}`);
+      });
+    });
+
+  round
+    .command('revert-auto')
+    .description(
+      "set a round's A2LC automatic corrections aside: the round (until its train step) or, once completed, the rounds after it (until the next starts) use its human-only labels",
+    )
+    .argument('<id>', 'campaign id')
+    .argument('<round>', 'round number', parseRound)
+    .option('--json', 'print {"round","by":"round"|"campaign","reverted","labelsPrefix"?}')
+    .action(async (id: string, r: number, options: { json?: boolean }) => {
+      await withClient(async (client) => {
+        const result = await revertAutoCorrections(client, id, r);
+        if (options.json) printJson(result);
+        else printLines(`round ${r} of ${id}: ${result.reverted} automatic corrections set aside (by the ${result.by}); labels from now on: ${result.labelsPrefix ?? "the round's human-corrected version, once its answers are applied"}`);
       });
     });
 

@@ -20,6 +20,8 @@ export interface FakeCampaignOptions {
   failFirst?: Partial<Record<ActivityName, number>>;
   /** Real milliseconds an activity takes (to catch a round between steps). */
   delayMs?: Partial<Record<ActivityName, number>>;
+  /** Superpixels the fake automatic correction relabels per round (default 3; 0 = no new label version). */
+  autoCorrections?: number;
 }
 
 export interface FakeCall {
@@ -132,6 +134,26 @@ export function createFakeCampaignActivities(options: FakeCampaignOptions = {}):
       await enter('evaluateModel', input);
       return { metrics: metrics(0.6 + 0.1 * roundOf(input.modelPrefix)), images: 4 };
     },
+    async prepareAutoCorrection(input) {
+      await enter('prepareAutoCorrection', input);
+      const relabelCounts = [0, 2, 1, 0, 3, 0];
+      return {
+        training: { featuresKey: `${input.outputPrefix}train-features.npy`, labelsKey: `${input.outputPrefix}train-labels.npy`, classWeightsKey: `${input.outputPrefix}class-weights.npy` },
+        samples: 8,
+        classes: relabelCounts.length,
+        relabelCounts,
+        classWeights: [0, 0.27, 0.55, 0, 0.18, 0],
+      };
+    },
+    async trainLabelCorrector(input) {
+      await enter('trainLabelCorrector', input);
+      return { classifierPrefix: input.outputPrefix, modelKey: `${input.outputPrefix}model.onnx`, metricsKey: `${input.outputPrefix}metrics.json`, finalLoss: 0.2, epochs: 1, trainSeconds: 1, samples: 8, trainAccuracy: 0.9 };
+    },
+    async applyAutoCorrections(input) {
+      await enter('applyAutoCorrections', input);
+      const corrections = options.autoCorrections ?? 3;
+      return { ...(corrections > 0 ? { labelsPrefix: input.outputLabelsPrefix } : {}), corrections, pixelsChanged: corrections * 40, correctionsKey: `${input.roundPrefix}auto-corrections.jsonl` };
+    },
   };
 
   return {
@@ -143,7 +165,11 @@ export function createFakeCampaignActivities(options: FakeCampaignOptions = {}):
   };
 }
 
-/** A resolved campaign configuration for tests: one task queue for everything, 6 classes. */
+/**
+ * A resolved campaign configuration for tests: one task queue for everything, 6 classes, and A2LC's
+ * automatic correction off unless a test asks for it (the tests of the other steps keep the
+ * activity sequences they were written for).
+ */
 export function testCampaignConfig(taskQueue: string, overrides: Partial<CampaignConfigInput> = {}): CampaignConfig {
   return resolveCampaignConfig(
     CampaignConfigSchema.parse({
@@ -156,6 +182,7 @@ export function testCampaignConfig(taskQueue: string, overrides: Partial<Campaig
       scoringConcurrency: 2,
       taskQueues: { cpu: taskQueue, gpu: taskQueue },
       retries: { train: 1, gpu: 1, cpu: 1 },
+      autoCorrection: { enabled: false },
       ...overrides,
     }),
   );
