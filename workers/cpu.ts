@@ -1,10 +1,13 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createCpuActivities } from '../activities/index.js';
+import { createAutoCorrectActivities } from '../activities/round/auto-correct.js';
 import { createRoundActivities } from '../activities/round/index.js';
 import type { ConnectionConfig } from '../configs/schema.js';
+import { activityObservability } from '../observability/activity-interceptor.js';
+import type { WorkerMetrics } from '../observability/worker-metrics.js';
 import { ArtifactStore } from '../storage/artifact-store.js';
 import { createS3Client } from '../storage/s3-client.js';
-import { WORKFLOWS_PATH } from './workflow-bundle.js';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflow-bundle.js';
 
 export interface CpuWorkerOptions {
   config: ConnectionConfig;
@@ -12,6 +15,8 @@ export interface CpuWorkerOptions {
   /** Time running activities get to finish on SIGTERM before they are cancelled. */
   shutdownGraceTime?: string;
   maxConcurrentActivities?: number;
+  /** Where activity attempts are counted and timed (the worker process's `/metrics`); absent = not measured. */
+  metrics?: WorkerMetrics;
 }
 
 /**
@@ -27,8 +32,9 @@ export async function createCpuWorker(options: CpuWorkerOptions): Promise<Worker
     namespace: config.temporal.namespace,
     taskQueue: config.taskQueues.cpu,
     workflowsPath: WORKFLOWS_PATH,
-    activities: { ...createCpuActivities({ store }), ...createRoundActivities({ store }) },
+    activities: { ...createCpuActivities({ store }), ...createRoundActivities({ store }), ...createAutoCorrectActivities({ store }) },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
+    interceptors: { activity: [activityObservability(options.metrics)], workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
   });
 }

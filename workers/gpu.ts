@@ -1,7 +1,10 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createInferenceActivities } from '../activities/inference/index.js';
+import { createLabelCorrectorActivities } from '../activities/train/train-label-corrector.js';
 import { createTrainActivities } from '../activities/train/train-segmentation.js';
 import type { ConnectionConfig } from '../configs/schema.js';
+import { activityObservability } from '../observability/activity-interceptor.js';
+import type { WorkerMetrics } from '../observability/worker-metrics.js';
 import { ArtifactStore } from '../storage/artifact-store.js';
 import { createS3Client } from '../storage/s3-client.js';
 
@@ -11,6 +14,8 @@ export interface GpuWorkerOptions {
   /** One activity at a time per GPU: a second training job would only fight for its memory. */
   maxConcurrentActivities?: number;
   shutdownGraceTime?: string;
+  /** Where activity attempts are counted and timed (the worker process's `/metrics`); absent = not measured. */
+  metrics?: WorkerMetrics;
 }
 
 /**
@@ -26,10 +31,12 @@ export async function createGpuWorker(options: GpuWorkerOptions): Promise<Worker
     taskQueue: config.taskQueues.gpu,
     activities: {
       ...createTrainActivities({ store, trainer: config.trainer }),
+      ...createLabelCorrectorActivities({ store, trainer: config.trainer }),
       ...createInferenceActivities({ store, inference: config.inference }),
     },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 1,
     // Long enough for a training job to write its checkpoint after SIGTERM.
     shutdownGraceTime: options.shutdownGraceTime ?? '2 minutes',
+    interceptors: { activity: [activityObservability(options.metrics)] },
   });
 }

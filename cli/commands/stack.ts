@@ -6,7 +6,7 @@ import { embeddedStackCredentials, loadConnectionConfig } from '../../configs/lo
 import { connectClient, connectWorkerConnection } from '../../connections/temporal.js';
 import { stackDown, stackStatus, stackUp } from '../../stack/embedded-stack.js';
 import { createCpuWorker } from '../../workers/cpu.js';
-import { installWorkerLogging } from '../../workers/runtime.js';
+import { installWorkerRuntime } from '../../workers/runtime.js';
 import type { stackCheckWorkflow } from '../../workflows/stack-check.js';
 import { printJson, printLines } from '../output.js';
 
@@ -107,7 +107,7 @@ export function registerStackCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }) => {
       const { config } = await loadConnectionConfig();
-      installWorkerLogging('WARN', { worker: 'stack-check' }, 2);
+      installWorkerRuntime({ level: 'WARN', bindings: { worker: 'stack-check' }, fd: 2 });
       const client = await connectClient(config.temporal);
       const connection = await connectWorkerConnection(config.temporal);
       try {
