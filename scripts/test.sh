@@ -13,6 +13,8 @@ npx --no-install eslint --max-warnings 0 .
 echo "== lint (ruff, trainer)"
 .venv/bin/ruff check trainer bench/reference
 .venv/bin/ruff format --check trainer bench/reference
+echo "== lint (deploy: hadolint, kubectl kustomize, checkov)"
+node --import tsx deploy/checks/lint.ts
 echo "== tests (pytest, trainer)"
 pytest_log=$(mktemp)
 status=0
