@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.venv/**', '.alc/**', 'dist/**', 'bench/results/**'] },
+  // engine-wasm/assembly is AssemblyScript (its own compiler, scripts/build-wasm.sh), not TypeScript for tsc.
+  { ignores: ['node_modules/**', '.venv/**', '.alc/**', 'dist/**', 'bench/results/**', 'engine-wasm/assembly/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -21,7 +22,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    // observability/'s workflow interceptors and the log context they use are bundled into the sandbox too.
+    files: ['workflows/**/*.ts', 'observability/workflow-interceptors.ts', 'observability/log-context.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
@@ -35,5 +37,16 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The annotator web page: native ES modules run by the browser (no build step).
+    files: ['annotation/web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['document', 'location', 'sessionStorage', 'fetch', 'URL', 'URLSearchParams', 'Image', 'Element', 'HTMLElement', 'addEventListener', 'setTimeout', 'clearTimeout']
+          .map((name) => [name, 'readonly']),
+      ),
+    },
   },
 );

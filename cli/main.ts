@@ -1,11 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, InputError, UnavailableError } from '../common/errors.js';
+import { registerAnnotateCommand } from './commands/annotate.js';
 import { registerCampaignCommands } from './commands/campaign.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDatasetCommands } from './commands/dataset.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerEngineCommands } from './commands/engine.js';
+import { registerExportCommand } from './commands/export.js';
 import { registerInferCommand } from './commands/infer.js';
+import { registerReportCommand } from './commands/report.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerStackCommands } from './commands/stack.js';
+import { registerTokenCommands } from './commands/token.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerWorkerCommands } from './commands/worker.js';
 
@@ -28,6 +34,12 @@ registerWorkerCommands(program);
 registerTrainCommand(program);
 registerInferCommand(program);
 registerCampaignCommands(program);
+registerServeCommand(program);
+registerTokenCommands(program);
+registerAnnotateCommand(program);
+registerReportCommand(program);
+registerExportCommand(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);
