@@ -4,23 +4,15 @@
  * (ALC, A2LC) end with cleaner labels (data mIoU) than random superpixels and pixel uncertainty.
  */
 import { formatTable } from '../cli/output.js';
+import type { ReportRow } from '../reports/report-data.js';
 import type { CampaignStatusView } from '../workflows/messages.js';
 import type { DemoStrategy } from './campaign-plans.js';
-
-export interface DemoRoundRow {
-  round: number;
-  queries: number;
-  answered: number;
-  pixelsChanged: number;
-  dataMIoU: number | null;
-  modelMIoU: number | null;
-}
 
 export interface DemoCampaignResult {
   strategy: DemoStrategy;
   campaignId: string;
   webUi: string;
-  rounds: DemoRoundRow[];
+  rounds: ReportRow[];
 }
 
 const percent = (value: number | null | undefined) => (value === null || value === undefined ? '-' : (value * 100).toFixed(1));

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../common/errors.js';
 import { DEMO_STRATEGIES, type DemoStrategy } from '../../demo/campaign-plans.js';
 import { formatComparison, formatDemoTable } from '../../demo/demo-summary.js';
-import { runDemo } from '../../demo/run-demo.js';
+import { runDemo, type DemoOptions } from '../../demo/run-demo.js';
 import { printJson, printLines } from '../output.js';
 
 function integer(name: string, min: number, max: number) {
@@ -24,20 +24,7 @@ function rate(value: string): number {
   return n;
 }
 
-interface DemoCommandOptions {
-  images: number;
-  rounds: number;
-  budget: number;
-  epochs: number;
-  seed: number;
-  strategy: DemoStrategy;
-  compare: boolean;
-  human: boolean;
-  annotators: number;
-  errorRate: number;
-  workDir?: string;
-  json?: boolean;
-}
+type DemoCommandOptions = Omit<DemoOptions, 'say'> & { json?: boolean };
 
 export function registerDemoCommand(program: Command): void {
   program
