@@ -3,17 +3,25 @@
  * Argument: a JSON `ChildJob`; prints one JSON `ChildResult` line.
  */
 import { readFileSync } from 'node:fs';
-import { ScorePool } from '../engine-parallel/score-pool.js';
+import { forEachConcurrently } from '../datasets/concurrency.js';
+import { ScorePool, type ScoreTask } from '../engine-parallel/score-pool.js';
 import { decodeSoftLabels } from '../engine/npy.js';
 import { ScoringWorkspace, scoreImage } from '../engine/score-image.js';
 import type { ImageInput, Mode } from '../engine/types.js';
 
 export interface ChildJob {
-  readonly kind: 'single' | 'pool';
-  /** Path prefix of `<prefix>.npy`, `<prefix>.u8` (labels) and `<prefix>.u16` (superpixels). */
+  /**
+   * single: scoreImage on this thread; pool: the worker pool on decoded arrays in shared memory;
+   * files: the pool on file bytes (.npy and PNGs) decoded in the workers, as `alc acquire` runs it.
+   */
+  readonly kind: 'single' | 'pool' | 'files';
+  /**
+   * Path prefix of `<prefix>.npy`, `<prefix>.u8` (labels), `<prefix>.u16` (superpixels), and
+   * `<prefix>-labels.png` and `<prefix>-superpixels.png`.
+   */
   readonly prefix: string;
   readonly mode: Mode;
-  /** single: timed repetitions (after warm-up); pool: images scored. */
+  /** single: timed repetitions (after warm-up); pool, files: images scored. */
   readonly repeats: number;
   readonly threads: number;
 }
@@ -57,19 +65,37 @@ async function measure(job: ChildJob): Promise<number[]> {
       return performance.now() - start;
     });
   }
-  // Shared memory lets every task read the same image without copying it per task.
-  const image = load(job.prefix, true);
   const pool = new ScorePool(job.threads);
   try {
-    const task = (i: number) => ({
-      image: `img${i}`,
-      softLabels: { data: image.softLabels, classes: image.classes, height: image.height, width: image.width },
-      labels: image.labels,
-      superpixels: image.superpixels,
-    });
-    await Promise.all(Array.from({ length: job.threads * 2 }, (_, i) => pool.score(task(i), { mode: job.mode })));
+    let task: (i: number) => ScoreTask;
+    if (job.kind === 'pool') {
+      // Shared memory lets every task read the same image without copying it per task.
+      const image = load(job.prefix, true);
+      task = (i) => ({
+        image: `img${i}`,
+        softLabels: { data: image.softLabels, classes: image.classes, height: image.height, width: image.width },
+        labels: image.labels,
+        superpixels: image.superpixels,
+      });
+    } else {
+      // Each task gets its own copy of the file bytes, as reading the files would, handed over to a worker.
+      const [npy, labels, superpixels] = [`${job.prefix}.npy`, `${job.prefix}-labels.png`, `${job.prefix}-superpixels.png`].map((file) => readFileSync(file));
+      task = (i) => ({
+        image: `img${i}`,
+        softLabels: { npy: new Uint8Array(npy), file: 'img.npy' },
+        labels: { png: new Uint8Array(labels), file: 'labels.png' },
+        superpixels: { png: new Uint8Array(superpixels), file: 'superpixels.png' },
+      });
+    }
+    // At most two images per thread queued or being scored, as `alc acquire` does: a task's bytes
+    // are made (read) only when there is room for it.
+    const run = (images: number) =>
+      forEachConcurrently(Array.from({ length: images }, (_, i) => i), job.threads * 2, async (i) => {
+        await pool.score(task(i), { mode: job.mode });
+      });
+    await run(job.threads * 2);
     const start = performance.now();
-    await Promise.all(Array.from({ length: job.repeats }, (_, i) => pool.score(task(i), { mode: job.mode })));
+    await run(job.repeats);
     return [performance.now() - start];
   } finally {
     await pool.close();

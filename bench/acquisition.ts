@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
+import { encodeLabelPng, encodeSuperpixelPng } from '../datasets/png.js';
 import { encodeFloat32Npy } from '../engine/npy.js';
 import type { Mode } from '../engine/types.js';
 import type { ChildJob, ChildResult } from './acquisition-child.js';
@@ -63,6 +64,9 @@ export interface AcquisitionRow {
   readonly imagesPerSecond1: number;
   readonly imagesPerSecond2: number;
   readonly scaling2: number;
+  /** The pool fed file bytes (.npy, PNGs) that its workers decode, as `alc acquire` does: images per second on 2 threads, and / 1 thread. */
+  readonly filesImagesPerSecond2: number;
+  readonly filesScaling2: number;
   readonly peakRssMB: number;
   readonly peakRss2ThreadsMB: number;
   readonly numpyPeakRssMB: number | null;
@@ -106,33 +110,37 @@ function runNumpy(dir: string, dataset: Dataset, mode: Mode, repeats: number): {
   return { ms: result.timing.scoreMs[dataset.name], peakRssMB: result.peakRssMB };
 }
 
-function writeInputs(dir: string, dataset: Dataset): number {
+async function writeInputs(dir: string, dataset: Dataset): Promise<number> {
   const image = syntheticImage(dataset, 1);
+  const { height, width } = image;
   const prefix = path.join(dir, dataset.name);
-  writeFileSync(`${prefix}.npy`, encodeFloat32Npy(image.softLabels, [image.classes, image.height, image.width]));
+  writeFileSync(`${prefix}.npy`, encodeFloat32Npy(image.softLabels, [image.classes, height, width]));
   writeFileSync(`${prefix}.u8`, image.labels);
   writeFileSync(`${prefix}.u16`, new Uint8Array(Uint16Array.from(image.superpixels).buffer));
   writeFileSync(`${prefix}.u32`, new Uint8Array(Uint32Array.from(image.superpixels).buffer));
+  writeFileSync(`${prefix}-labels.png`, await encodeLabelPng({ width, height, data: image.labels }));
+  writeFileSync(`${prefix}-superpixels.png`, await encodeSuperpixelPng({ width, height, data: Uint32Array.from(image.superpixels) }));
   return image.softLabels.byteLength;
 }
 
 const fixed = (value: number | null, digits = 1): string => (value === null ? '-' : value.toFixed(digits));
 
 function printTable(rows: readonly AcquisitionRow[], bandwidth: number): void {
-  const header = ['dataset', 'mode', 'MB', 'ms/img', 'MB/s/thr', 'numpy ms', 'speedup', 'bound ms', 'x bound', 'img/s 1T', 'img/s 2T', '2T scale', 'RSS MB', 'RSS 2T', 'numpy RSS'];
+  const header = ['dataset', 'mode', 'MB', 'ms/img', 'MB/s/thr', 'numpy ms', 'speedup', 'bound ms', 'x bound', 'img/s 1T', 'img/s 2T', '2T scale', 'files 2T', 'files scale', 'RSS MB', 'RSS 2T', 'numpy RSS'];
   const lines = rows.map((r) => [
     r.dataset, r.mode, fixed(r.softLabelMB), fixed(r.msBest), fixed(r.mbPerSecond, 0), fixed(r.numpyMsBest), r.speedup === null ? '-' : `${r.speedup.toFixed(1)}x`,
     fixed(r.boundMs), `${r.timesBound.toFixed(1)}x`, fixed(r.imagesPerSecond1, 2), fixed(r.imagesPerSecond2, 2), `${r.scaling2.toFixed(2)}x`,
+    fixed(r.filesImagesPerSecond2, 2), `${r.filesScaling2.toFixed(2)}x`,
     fixed(r.peakRssMB, 0), fixed(r.peakRss2ThreadsMB, 0), fixed(r.numpyPeakRssMB, 0),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const format = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(`copy bandwidth ${(bandwidth / 1e9).toFixed(2)} GB/s (best of 5 typed-array copies); times are best of the repetitions`);
+  console.log(`copy bandwidth ${(bandwidth / 1e9).toFixed(2)} GB/s (best of 5 typed-array copies); times are best of the repetitions; files: the pool decoding .npy and PNG bytes itself, as alc acquire runs it`);
   console.log(format(header));
   for (const line of lines) console.log(format(line));
 }
 
-export function runAcquisitionBenchmark(args: string[]): void {
+export async function runAcquisitionBenchmark(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const jsonAt = args.indexOf('--json');
   const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
@@ -143,13 +151,15 @@ export function runAcquisitionBenchmark(args: string[]): void {
   const rows: AcquisitionRow[] = [];
   try {
     for (const dataset of DATASETS) {
-      const bytes = writeInputs(dir, dataset);
+      const bytes = await writeInputs(dir, dataset);
       const prefix = path.join(dir, dataset.name);
       for (const mode of MODES) {
         const single = runChild({ kind: 'single', prefix, mode, repeats: plan.single[dataset.name], threads: 1 });
         const images = plan.pool[dataset.name];
         const one = runChild({ kind: 'pool', prefix, mode, repeats: images, threads: 1 });
         const two = runChild({ kind: 'pool', prefix, mode, repeats: images, threads: 2 });
+        const filesOne = runChild({ kind: 'files', prefix, mode, repeats: images, threads: 1 });
+        const filesTwo = runChild({ kind: 'files', prefix, mode, repeats: images, threads: 2 });
         const numpy = runNumpy(dir, dataset, mode, plan.numpyRepeats[dataset.name]);
         const msBest = Math.min(...single.ms);
         const numpyMsBest = numpy === null ? null : Math.min(...numpy.ms);
@@ -160,6 +170,7 @@ export function runAcquisitionBenchmark(args: string[]): void {
           dataset: dataset.name, mode, softLabelMB: bytes / 1e6, msBest, msMedian: median(single.ms), mbPerSecond: bytes / 1e6 / (msBest / 1000),
           numpyMsBest, numpyMsMedian: numpy === null ? null : median(numpy.ms), speedup: numpyMsBest === null ? null : numpyMsBest / msBest,
           boundMs, timesBound: msBest / boundMs, imagesPerSecond1, imagesPerSecond2, scaling2: imagesPerSecond2 / imagesPerSecond1,
+          filesImagesPerSecond2: images / (filesTwo.ms[0] / 1000), filesScaling2: filesOne.ms[0] / filesTwo.ms[0],
           peakRssMB: single.peakRssMB, peakRss2ThreadsMB: two.peakRssMB, numpyPeakRssMB: numpy?.peakRssMB ?? null,
         };
         rows.push(row);

@@ -125,15 +125,20 @@ export class ScoringInputs {
   }
 
   /**
-   * A task for the score pool: the .npy bytes go to a worker undecoded, so this thread only reads
-   * and decodes the PNGs. The worker names the image by its .npy file in its errors, as the only
-   * problems left for it to find are the soft labels' own and those that need their header (see
+   * A task for the score pool: the .npy and PNG bytes go to a worker undecoded, so this thread only
+   * reads files and decoding scales with the threads. The worker checks the maps' sizes against the
+   * soft labels, naming the files; it names the image by its .npy file in its other errors (see
    * {@link load}, which explains a failed task).
    */
   async scoreTask(id: string): Promise<ScoreTask> {
-    const file = this.softLabels.describe(`${id}.npy`);
-    const { npy, labels, superpixels } = await this.read(id);
-    return { image: file, softLabels: { npy, file }, labels: labels.data, superpixels: superpixels.data };
+    const files = this.files(id);
+    const [npy, labels, superpixels] = await Promise.all([this.softLabels.read(`${id}.npy`), this.labels.read(`${id}.png`), this.superpixels.read(`${id}.png`)]);
+    return {
+      image: files.softLabels,
+      softLabels: { npy, file: files.softLabels },
+      labels: { png: labels, file: files.labels },
+      superpixels: { png: superpixels, file: files.superpixels },
+    };
   }
 
   /** Reads and decodes everything on this thread and checks sizes and label ids against the soft labels. */

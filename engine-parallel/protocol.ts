@@ -7,16 +7,23 @@ export type SoftLabelSource =
   | { readonly npy: Uint8Array; readonly file: string }
   | { readonly data: Float32Array; readonly classes: number; readonly height: number; readonly width: number };
 
+/** The bytes of a label or superpixel PNG file, decoded in the worker; `file` names it in errors. */
+export interface PngSource {
+  readonly png: Uint8Array;
+  readonly file: string;
+}
+
 export interface ScoreRequest {
   readonly job: number;
   readonly image: string;
   readonly softLabels: SoftLabelSource;
-  readonly labels: Uint8Array;
-  readonly superpixels: SuperpixelMap;
+  readonly labels: Uint8Array | PngSource;
+  readonly superpixels: SuperpixelMap | PngSource;
   readonly mode: Mode;
   readonly tau: number;
 }
 
 export type ScoreReply =
   | { readonly job: number; readonly scores: ImageScores }
-  | { readonly job: number; readonly error: { readonly name: string; readonly message: string } };
+  /** `input`: the error was an InputError (bad input, not worth a retry). */
+  | { readonly job: number; readonly error: { readonly input: boolean; readonly message: string } };

@@ -10,16 +10,20 @@ import { Worker } from 'node:worker_threads';
 import { InputError } from '../common/errors.js';
 import type { ImageScores } from '../engine/score-image.js';
 import type { Mode, SuperpixelMap } from '../engine/types.js';
-import type { ScoreReply, ScoreRequest, SoftLabelSource } from './protocol.js';
+import type { PngSource, ScoreReply, ScoreRequest, SoftLabelSource } from './protocol.js';
 
-export type { SoftLabelSource } from './protocol.js';
+export type { PngSource, SoftLabelSource } from './protocol.js';
 
+/**
+ * One image to score. Inputs may be decoded arrays or file bytes (`.npy`, PNG) that the worker
+ * decodes, which keeps the thread handing out tasks from becoming the bottleneck.
+ */
 export interface ScoreTask {
   /** Image id, used in error messages and results. */
   readonly image: string;
   readonly softLabels: SoftLabelSource;
-  readonly labels: Uint8Array;
-  readonly superpixels: SuperpixelMap;
+  readonly labels: Uint8Array | PngSource;
+  readonly superpixels: SuperpixelMap | PngSource;
 }
 
 export interface ScoreResult {
@@ -50,8 +54,8 @@ function transferable(view: ArrayBufferView, transfer: ArrayBuffer[]): void {
   if (buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buffer.byteLength && !transfer.includes(buffer)) transfer.push(buffer);
 }
 
-function errorFrom(reply: { name: string; message: string }): Error {
-  return reply.name === 'InputError' ? new InputError(reply.message) : new Error(reply.message);
+function errorFrom(reply: { input: boolean; message: string }): Error {
+  return reply.input ? new InputError(reply.message) : new Error(reply.message);
 }
 
 export class ScorePool {
@@ -116,8 +120,8 @@ export class ScorePool {
     const transfer: ArrayBuffer[] = [];
     const soft = task.softLabels;
     transferable('npy' in soft ? soft.npy : soft.data, transfer);
-    transferable(task.labels, transfer);
-    transferable(task.superpixels, transfer);
+    transferable('png' in task.labels ? task.labels.png : task.labels, transfer);
+    transferable('png' in task.superpixels ? task.superpixels.png : task.superpixels, transfer);
     const request: ScoreRequest = { job: this.nextJob++, ...task, mode: settings.mode, tau: settings.tau ?? 0 };
     return new Promise((resolve, reject) => {
       this.queue.push({ request, transfer, resolve, reject });

@@ -1,8 +1,9 @@
-/** A worker thread of the score pool: scores one image per message, reusing one workspace. */
+/** A worker thread of the score pool: decodes and scores one image per message, reusing one workspace. */
 import { parentPort } from 'node:worker_threads';
-import { decodeSoftLabels } from '../engine/npy.js';
+import { InputError } from '../common/errors.js';
 import { ScoringWorkspace, scoreImage, type ImageScores } from '../engine/score-image.js';
 import type { ScoreReply, ScoreRequest } from './protocol.js';
+import { decodeRequest } from './task-inputs.js';
 
 const port = parentPort;
 if (port === null) throw new Error('score-worker.ts must run in a worker thread');
@@ -14,22 +15,18 @@ function scoresBuffers(scores: ImageScores): ArrayBuffer[] {
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }
 
-port.on('message', (request: ScoreRequest) => {
-  let reply: ScoreReply;
-  let transfer: ArrayBuffer[] = [];
+async function reply(request: ScoreRequest): Promise<{ reply: ScoreReply; transfer: ArrayBuffer[] }> {
   try {
-    const source = request.softLabels;
-    const soft = 'npy' in source ? decodeSoftLabels(source.npy, source.file) : source;
-    const scores = scoreImage(
-      { classes: soft.classes, height: soft.height, width: soft.width, softLabels: soft.data, labels: request.labels, superpixels: request.superpixels },
-      { mode: request.mode, tau: request.tau, image: request.image },
-      workspace,
-    );
-    reply = { job: request.job, scores };
-    transfer = scoresBuffers(scores);
+    const input = await decodeRequest(request);
+    const scores = scoreImage(input, { mode: request.mode, tau: request.tau, image: request.image }, workspace);
+    return { reply: { job: request.job, scores }, transfer: scoresBuffers(scores) };
   } catch (error) {
-    const { name, message } = error instanceof Error ? error : new Error(String(error));
-    reply = { job: request.job, error: { name, message } };
+    const message = error instanceof Error ? error.message : String(error);
+    return { reply: { job: request.job, error: { input: error instanceof InputError, message } }, transfer: [] };
   }
-  port.postMessage(reply, transfer);
+}
+
+// The pool sends a worker its next request only after the reply to the previous one.
+port.on('message', (request: ScoreRequest) => {
+  void reply(request).then(({ reply, transfer }) => port.postMessage(reply, transfer));
 });

@@ -7,7 +7,7 @@ import type { SuperpixelMap } from './types.js';
  */
 
 /** Ids up to this bound use a dense lookup table (4 bytes per possible id); larger ones a Map. */
-const DENSE_ID_LIMIT = 1 << 22;
+export const DENSE_ID_LIMIT = 1 << 22;
 
 /**
  * Fills `indexOut[x]` with the compact index of pixel x's superpixel (0 where S is 0) and returns

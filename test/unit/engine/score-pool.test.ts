@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../../../common/errors.js';
 import { ScorePool, scoreImages, type ScoreTask } from '../../../engine-parallel/score-pool.js';
+import { encodeLabelPng, encodeSuperpixelPng } from '../../../datasets/png.js';
 import { encodeFloat32Npy } from '../../../engine/npy.js';
 import { Prng } from '../../../engine/prng.js';
 import { scoreImage } from '../../../engine/score-image.js';
@@ -48,6 +49,38 @@ describe('score pool', () => {
       const image = images[0];
       const task = { image: 'ok', softLabels: { data: image.softLabels.slice(), classes: 4, height: image.height, width: image.width }, ...copies(image) };
       assert.deepEqual(await pool.score(task, { mode: 'alc' }), scoreImage(image, { mode: 'alc' }));
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('score pool: PNG inputs', () => {
+  const prng = new Prng(32);
+  const image = randomImage(prng, { classes: 5, height: 13, width: 21, superpixels: 9 });
+  const { classes, height, width } = image;
+  const npy = () => ({ npy: encodeFloat32Npy(image.softLabels, [classes, height, width]), file: 'img.npy' });
+
+  it('decodes label and superpixel PNGs in the worker and scores them as decoded arrays', async () => {
+    const pool = new ScorePool(2);
+    try {
+      const labels = { png: await encodeLabelPng({ width, height, data: image.labels }), file: 'labels/img.png' };
+      const superpixels = { png: await encodeSuperpixelPng({ width, height, data: Uint32Array.from(image.superpixels) }), file: 'superpixels/img.png' };
+      assert.deepEqual(await pool.score({ image: 'img', softLabels: npy(), labels, superpixels }, { mode: 'a2lc', tau: 0.2 }), scoreImage(image, { mode: 'a2lc', tau: 0.2 }));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('rejects a PNG whose size differs from the soft labels, naming both files', async () => {
+    const pool = new ScorePool(1);
+    try {
+      // Same number of pixels, transposed: only the decoded size tells them apart.
+      const labels = { png: await encodeLabelPng({ width: height, height: width, data: image.labels }), file: 'labels/img.png' };
+      const task = { image: 'img', softLabels: npy(), labels, superpixels: copies(image).superpixels };
+      await assert.rejects(pool.score(task, { mode: 'alc' }), (e: unknown) => e instanceof InputError && e.message === 'labels/img.png is 21x13 but img.npy is 13x21 (height x width)');
+      const superpixels = { png: new Uint8Array([1, 2, 3]), file: 'superpixels/img.png' };
+      await assert.rejects(pool.score({ image: 'img', softLabels: npy(), labels: copies(image).labels, superpixels }, { mode: 'alc' }), (e: unknown) => e instanceof InputError && /^superpixels\/img.png: not a PNG file$/.test(e.message));
     } finally {
       await pool.close();
     }
