@@ -44,18 +44,27 @@ export interface KernelError {
   readonly pixel: number;
 }
 
-/** Per superpixel, in increasing id order: the arrays of `ImageScores` (engine/score-image.ts). */
+/** Per superpixel i, in increasing id order (the arrays of `ImageScores`, engine/score-image.ts). */
 export interface KernelScores {
+  /** Every superpixel id present in S except 0, ascending. */
   readonly superpixelIds: Uint32Array;
+  /** |R|. */
   readonly pixels: Uint32Array;
+  /** |E|; 0 means the superpixel has no score and is never a candidate. */
   readonly expansion: Uint32Array;
+  /** d. */
   readonly dominant: Uint8Array;
+  /** r as a row-major pixel index; -1 when no pixel of D has a cosine to m. */
   readonly representative: Int32Array;
+  /** q; meaningful where `representative >= 0`. */
   readonly label: Uint8Array;
+  /** The scores; NaN where `expansion` is 0. */
   readonly pixelScore: Float64Array;
   readonly cil: Float64Array;
   readonly sim: Float64Array;
+  /** n x C: sum over the pixels x of E with u(x) = c of cos(P(x), v) * e(x). */
   readonly classTerms: Float64Array;
+  /** n x C: pixels of R whose working label is c (255 not counted); feeds the class weights. */
   readonly labelCounts: Uint32Array;
 }
 

@@ -37,7 +37,7 @@ import { createCpuWorker } from '../../workers/cpu.js';
 import type { campaignWorkflow } from '../../workflows/campaign.js';
 import { roundProgressQuery } from '../../workflows/messages.js';
 import { eventually } from '../support/campaign-harness.js';
-import { runCommand } from '../support/annotation-cli.js';
+import { runCommand } from '../support/in-process-cli.js';
 import { createGpuStandIn, standInScores } from '../support/annotation-gpu-stand-in.js';
 import { runCli } from '../support/run-cli.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { registerCampaignCommands } from '../../cli/commands/campaign.js';
 import { connectClient } from '../../connections/temporal.js';
@@ -22,29 +21,11 @@ import { createGpuWorker } from '../../workers/gpu.js';
 import type { campaignWorkflow } from '../../workflows/campaign.js';
 import { roundProgressQuery } from '../../workflows/messages.js';
 import { eventually } from '../support/campaign-harness.js';
+import { runCommand } from '../support/in-process-cli.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
 
-/** Runs `alc <args>` in-process (the commands as registered) and returns what it printed on stdout. */
-async function alc(...args: string[]): Promise<{ stdout: string; exitCode: number }> {
-  const program = new Command('alc').exitOverride();
-  registerCampaignCommands(program);
-  let stdout = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  });
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'alc', ...args]);
-  } finally {
-    process.stdout.write = write;
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = before;
-  return { stdout, exitCode };
-}
+/** Runs `alc <args>` in-process (the campaign commands as registered) and returns what it printed on stdout. */
+const alc = (...args: string[]) => runCommand(registerCampaignCommands, args);
 
 describe('a campaign through the CLI on the real stack with real workers', () => {
   let stack: TestStack;
