@@ -11,7 +11,8 @@ import type { ImageInput, Mode } from '../engine/types.js';
 
 export interface ChildJob {
   /**
-   * single: scoreImage on this thread; pool: the worker pool on decoded arrays in shared memory;
+   * single: scoreImage on this thread, P decoded into the kernel's memory; pool: the worker pool on
+   * decoded arrays in shared memory (each worker copies P into its kernel);
    * files: the pool on file bytes (.npy and PNGs) decoded in the workers, as `alc acquire` runs it.
    */
   readonly kind: 'single' | 'pool' | 'files';
@@ -39,8 +40,8 @@ function inSharedMemory<A extends Float32Array | Uint8Array | Uint16Array>(sourc
   return target;
 }
 
-function load(prefix: string, shared: boolean): ImageInput {
-  const soft = decodeSoftLabels(readFileSync(`${prefix}.npy`), `${prefix}.npy`);
+function load(prefix: string, shared: boolean, softLabelsInto?: (count: number) => Float32Array): ImageInput {
+  const soft = decodeSoftLabels(readFileSync(`${prefix}.npy`), `${prefix}.npy`, softLabelsInto);
   const labels: Uint8Array = new Uint8Array(readFileSync(`${prefix}.u8`));
   const superpixelBytes = readFileSync(`${prefix}.u16`);
   const superpixels: Uint16Array = new Uint16Array(superpixelBytes.buffer.slice(superpixelBytes.byteOffset, superpixelBytes.byteOffset + superpixelBytes.byteLength));
@@ -56,12 +57,16 @@ function load(prefix: string, shared: boolean): ImageInput {
 
 async function measure(job: ChildJob): Promise<number[]> {
   if (job.kind === 'single') {
-    const image = load(job.prefix, false);
+    // P decoded straight into the kernel's memory, as the pool's workers do: scoring reads it there.
     const workspace = new ScoringWorkspace();
-    for (let i = 0; i < 3; i++) scoreImage(image, { mode: job.mode }, workspace);
+    const image = load(job.prefix, false, (count) => workspace.softLabelsArea(count));
+    const count = image.softLabels.length;
+    const input = (): ImageInput => ({ ...image, softLabels: workspace.softLabelsArea(count) });
+    for (let i = 0; i < 3; i++) scoreImage(input(), { mode: job.mode }, workspace);
     return Array.from({ length: job.repeats }, () => {
+      const next = input();
       const start = performance.now();
-      scoreImage(image, { mode: job.mode }, workspace);
+      scoreImage(next, { mode: job.mode }, workspace);
       return performance.now() - start;
     });
   }

@@ -17,7 +17,7 @@ function scoresBuffers(scores: ImageScores): ArrayBuffer[] {
 
 async function reply(request: ScoreRequest): Promise<{ reply: ScoreReply; transfer: ArrayBuffer[] }> {
   try {
-    const input = await decodeRequest(request);
+    const input = await decodeRequest(request, (count) => workspace.softLabelsArea(count));
     const scores = scoreImage(input, { mode: request.mode, tau: request.tau, image: request.image }, workspace);
     return { reply: { job: request.job, scores }, transfer: scoresBuffers(scores) };
   } catch (error) {

@@ -25,9 +25,13 @@ function checkSize(reference: Size, map: Size): void {
   throw new InputError(`${map.file} is ${map.height}x${map.width} but ${reference.file} is ${reference.height}x${reference.width} (height x width)`);
 }
 
-export async function decodeRequest(request: ScoreRequest): Promise<ImageInput> {
+/**
+ * `softLabelsInto`, when given, receives the decoded soft labels of a `.npy` source (the scoring
+ * workspace's own memory, so that they are copied once).
+ */
+export async function decodeRequest(request: ScoreRequest, softLabelsInto?: (count: number) => Float32Array): Promise<ImageInput> {
   const source = request.softLabels;
-  const soft = 'npy' in source ? decodeSoftLabels(source.npy, source.file) : source;
+  const soft = 'npy' in source ? decodeSoftLabels(source.npy, source.file, softLabelsInto) : source;
   const { classes, height, width } = soft;
   const size: Size = { file: 'npy' in source ? source.file : request.image, height, width };
   let labels: Uint8Array;

@@ -4,9 +4,9 @@
  * with its own linear memory, reused from image to image (it grows to the largest image seen and
  * stays there): one per thread, never shared.
  *
- * `score` copies P, L and S into the memory, lays out every intermediate array after them,
- * describes the layout in a parameter block at address 0 and runs the kernel; the results are
- * copied out, so they own their buffers. The kernel trusts the layout: inputs are validated by the
+ * `score` copies P (unless it is already there, see `softLabelsArea`), L and S into the memory,
+ * lays out every intermediate array after them, describes the layout in a parameter block at
+ * address 0 and runs the kernel; the results are copied out, so they own their buffers. The kernel trusts the layout: inputs are validated by the
  * caller (engine/score-image.ts), except what needs a pass over the pixels (label range, finite
  * soft labels), which the kernel reports as a `KernelError`.
  */
@@ -106,14 +106,27 @@ export class ScoreKernel {
     this.wasm = new Instance(kernelModule(), {}).exports as KernelExports;
   }
 
+  /**
+   * The place in the kernel's memory where `score` reads P from, `count` values long: soft labels
+   * written here (e.g. decoded from a .npy file) and passed as `softLabels` are scored without a
+   * copy. The view is valid until the memory grows, which `score` may do; the values stay until
+   * soft labels from elsewhere are scored, so calling this again gives a view of them.
+   * Throws KernelMemoryError when they do not fit.
+   */
+  softLabelsArea(count: number): Float32Array {
+    this.placeSoftLabels(count);
+    this.reserve();
+    return new Float32Array(this.buffer, this.address('softLabels'), count);
+  }
+
   /** Scores one validated image. Throws KernelMemoryError when it does not fit. */
   score(input: ImageInput, settings: KernelSettings): KernelScores | KernelError {
     const { classes: C, softLabels, labels, superpixels } = input;
     const hw = input.height * input.width;
     const idBytes = superpixels.BYTES_PER_ELEMENT;
-    this.at.clear();
-    this.end = ARRAYS_AT;
-    this.place('softLabels', C * hw * 4);
+    this.placeSoftLabels(C * hw);
+    // Checked before the memory may grow, which detaches the caller's view of it.
+    const inPlace = softLabels.buffer === this.buffer && softLabels.byteOffset === this.address('softLabels');
     // Padding after the per-pixel maps: the last group of eight reads a vector past the end.
     this.place('labels', hw + 16);
     this.place('index', hw * 4 + 32);
@@ -123,7 +136,7 @@ export class ScoreKernel {
     this.place('superpixelMap', hw * idBytes + 32);
     this.place('scratch', 2176);
     this.reserve();
-    new Float32Array(this.buffer, this.address('softLabels'), C * hw).set(softLabels);
+    if (!inPlace) new Float32Array(this.buffer, this.address('softLabels'), C * hw).set(softLabels);
     new Uint8Array(this.buffer, this.address('labels'), hw).set(labels);
     const map = this.address('superpixelMap');
     if (superpixels instanceof Uint8Array) new Uint8Array(this.buffer, map, hw).set(superpixels);
@@ -203,6 +216,13 @@ export class ScoreKernel {
       classTerms: f64('classTerms', C, n * C),
       labelCounts: u32('labelCounts', C, n * C),
     };
+  }
+
+  /** Starts a new layout with P first, so that it has the same address for every image. */
+  private placeSoftLabels(count: number): void {
+    this.at.clear();
+    this.end = ARRAYS_AT;
+    this.place('softLabels', count * 4);
   }
 
   private get buffer(): ArrayBuffer {

@@ -11,7 +11,10 @@ import { MAX_CLASSES } from './types.js';
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 
 export interface SoftLabelArray {
-  /** C x H x W in C order. A view on the input bytes when they are float32 and suitably aligned. */
+  /**
+   * C x H x W in C order: the array `into` gave, or else a view on the input bytes when they are
+   * float32 and suitably aligned.
+   */
   readonly data: Float32Array;
   readonly classes: number;
   readonly height: number;
@@ -168,8 +171,13 @@ function float16Table(): Float32Array {
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Decodes a soft-label .npy file; `file` names it in error messages. */
-export function decodeSoftLabels(bytes: Uint8Array, file: string): SoftLabelArray {
+/**
+ * Decodes a soft-label .npy file; `file` names it in error messages. With `into`, the values are
+ * written to the array it returns for their count (e.g. the scoring kernel's own memory, see
+ * `ScoringWorkspace.softLabelsArea`), so that they are copied once, from the file bytes to where
+ * they are used.
+ */
+export function decodeSoftLabels(bytes: Uint8Array, file: string, into?: (count: number) => Float32Array): SoftLabelArray {
   const { descr, fortranOrder, shape, dataOffset } = readHeader(bytes, file);
   if (descr !== '<f4' && descr !== '<f2') {
     throw new InputError(`${file}: soft labels must be little-endian float32 ('<f4') or float16 ('<f2'), got dtype ${JSON.stringify(descr)}`);
@@ -191,14 +199,17 @@ export function decodeSoftLabels(bytes: Uint8Array, file: string): SoftLabelArra
   const view = new DataView(bytes.buffer, start, count * itemSize);
   let data: Float32Array;
   if (itemSize === 4) {
-    if (aligned) data = new Float32Array(bytes.buffer, start, count);
-    else {
-      data = new Float32Array(count);
+    if (aligned) {
+      const values = new Float32Array(bytes.buffer, start, count);
+      data = into === undefined ? values : targetOf(into, count, file);
+      if (data !== values) data.set(values);
+    } else {
+      data = into === undefined ? new Float32Array(count) : targetOf(into, count, file);
       for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, true);
     }
   } else {
     const table = float16Table();
-    data = new Float32Array(count);
+    data = into === undefined ? new Float32Array(count) : targetOf(into, count, file);
     if (aligned) {
       const halves = new Uint16Array(bytes.buffer, start, count);
       for (let i = 0; i < count; i++) data[i] = table[halves[i]];
@@ -207,6 +218,12 @@ export function decodeSoftLabels(bytes: Uint8Array, file: string): SoftLabelArra
     }
   }
   return { data, classes, height, width, dtype: descr === '<f4' ? 'float32' : 'float16' };
+}
+
+function targetOf(into: (count: number) => Float32Array, count: number, file: string): Float32Array {
+  const target = into(count);
+  if (target.length !== count) throw new Error(`${file}: the array to decode into holds ${target.length} values, expected ${count}`);
+  return target;
 }
 
 /** Encodes a float32 array as a version 1.0 .npy file (debug dumps, A2LC classifier features). */

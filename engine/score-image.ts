@@ -62,6 +62,22 @@ export class ScoringWorkspace {
     this.instance ??= new ScoreKernel();
     return this.instance;
   }
+
+  /**
+   * Where the next image's soft labels (`count` = C x H x W values) can be written so that scoring
+   * reads them in place instead of copying them (`decodeSoftLabels(bytes, file, (n) =>
+   * workspace.softLabelsArea(n))`). Pass the array as `softLabels` before scoring anything else
+   * with this workspace; scoring may grow the memory, which empties the array, but the values stay
+   * until other soft labels are scored, and calling this again gives a view of them.
+   */
+  softLabelsArea(count: number): Float32Array {
+    try {
+      return this.kernel.softLabelsArea(count);
+    } catch (error) {
+      if (!(error instanceof KernelMemoryError)) throw error;
+      throw new InputError(`${count} soft-label values are too many to score: ${error.message}`);
+    }
+  }
 }
 
 /** Scores every superpixel of one image. Throws InputError on inconsistent or invalid inputs. */

@@ -58,6 +58,25 @@ describe('decodeSoftLabels', () => {
     assert.deepEqual([...decodeSoftLabels(shifted.subarray(1), 's.npy').data], [1.5, -3]);
   });
 
+  it('decodes into the array it is given, float32 aligned or not and float16', () => {
+    const file = encodeFloat32Npy(Float32Array.from([1.5, -3, 0.25, 7]), [1, 2, 2]);
+    const shifted = new Uint8Array(file.length + 1);
+    shifted.set(file, 1);
+    const half = npy(`{'descr': '<f2', 'fortran_order': False, 'shape': (1, 2, 2), }`, halves(0x3e00, 0xc200, 0x3400, 0x4700));
+    for (const [bytes, name] of [[file, 'aligned'], [shifted.subarray(1), 'unaligned'], [half, 'float16']] as const) {
+      const target = new Float32Array(8).fill(9);
+      const asked: number[] = [];
+      const decoded = decodeSoftLabels(bytes, `${name}.npy`, (count) => {
+        asked.push(count);
+        return target.subarray(2, 2 + count);
+      });
+      assert.deepEqual(asked, [4], name);
+      assert.equal(decoded.data.buffer, target.buffer, name);
+      assert.deepEqual([...target], [9, 9, 1.5, -3, 0.25, 7, 9, 9], name);
+    }
+    assert.throws(() => decodeSoftLabels(file, 'short.npy', () => new Float32Array(3)), /short\.npy: the array to decode into holds 3 values, expected 4/);
+  });
+
   it('rejects other dtypes, orders, shapes and sizes, naming the file', () => {
     const reject = (bytes: Uint8Array, pattern: RegExp): void =>
       assert.throws(() => decodeSoftLabels(bytes, 'soft/x.npy'), (e: unknown) => e instanceof InputError && e.message.startsWith('soft/x.npy: ') && pattern.test(e.message));

@@ -315,4 +315,43 @@ describe('scoreImage: properties on random images', () => {
       for (const mode of modes) assert.deepEqual(scoreImage(image, { mode }, workspace), scoreImage(image, { mode }));
     }
   });
+
+  it('scores soft labels written to the workspace area in place, with the results of a copy', () => {
+    const prng = new Prng(11);
+    const workspace = new ScoringWorkspace();
+    for (let trial = 0; trial < 8; trial++) {
+      // Sizes that grow and shrink, so that some scorings grow the kernel's memory.
+      const image = randomImage(prng, { classes: 2 + prng.nextBelow(20), height: 1 + prng.nextBelow(60), width: 1 + prng.nextBelow(60), superpixels: 1 + prng.nextBelow(40) });
+      const count = image.softLabels.length;
+      workspace.softLabelsArea(count).set(image.softLabels);
+      for (const mode of modes) {
+        // A fresh view each time: scoring may have grown the memory, which empties older views.
+        const inPlace = scoreImage({ ...image, softLabels: workspace.softLabelsArea(count) }, { mode, tau: 0.3 }, workspace);
+        assert.deepEqual(inPlace, scoreImage(image, { mode, tau: 0.3 }));
+      }
+    }
+  });
+
+  it('the area is where scoring reads P from: soft labels scored from elsewhere are copied there', () => {
+    const prng = new Prng(12);
+    const workspace = new ScoringWorkspace();
+    const first = randomImage(prng, { classes: 3, height: 5, width: 7, superpixels: 4 });
+    const second = randomImage(prng, { classes: 3, height: 5, width: 7, superpixels: 4 });
+    workspace.softLabelsArea(first.softLabels.length).set(first.softLabels);
+    scoreImage(second, { mode: 'alc' }, workspace);
+    assert.deepEqual([...workspace.softLabelsArea(second.softLabels.length)], [...second.softLabels]);
+    // So the first image's values are gone, and a view of the area now scores the second image.
+    assert.deepEqual(scoreImage({ ...first, softLabels: workspace.softLabelsArea(first.softLabels.length) }, { mode: 'alc' }, workspace), scoreImage({ ...first, softLabels: second.softLabels }, { mode: 'alc' }));
+  });
+
+  it('a view emptied by the memory growing is rejected, not scored', () => {
+    const prng = new Prng(13);
+    const workspace = new ScoringWorkspace();
+    const small = randomImage(prng, { classes: 2, height: 2, width: 2, superpixels: 2 });
+    const view = workspace.softLabelsArea(small.softLabels.length);
+    view.set(small.softLabels);
+    scoreImage(randomImage(prng, { classes: 20, height: 300, width: 300, superpixels: 50 }), { mode: 'alc' }, workspace);
+    assert.equal(view.length, 0);
+    assert.throws(() => scoreImage({ ...small, softLabels: view }, { mode: 'alc' }, workspace), (e: unknown) => e instanceof InputError && /soft labels have 0 values, expected 2x2x2/.test(e.message));
+  });
 });
