@@ -82,11 +82,6 @@ let rowsUsed: i32 = 0;
 }
 
 /** The float64 values of lanes 2 and 3 of a float32x4. */
-/** The float64 values of the two float32 at `at` (one load-and-convert on x86). */
-@inline function promoteAt(at: usize): v128 {
-  return f64x2.promote_low_f32x4(v128.load64_zero(at));
-}
-
 @inline function promoteHigh(v: v128): v128 {
   return f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 2, 3));
 }
@@ -315,25 +310,28 @@ function firstPass(params: usize, C: i32): i32 {
     let arg1 = arg0;
     let q = p + plane;
     let c = 1;
+    // The class in every lane, counted up (cheaper than a splat per class).
+    let cls = i32x4.splat(1);
+    const oneClass = i32x4.splat(1);
     // Two classes per iteration (in order), to halve the loop overhead.
     for (; c + 1 < C; c += 2, q += plane << 1) {
-      let cls = i32x4.splat(c);
       let v0 = v128.load(q);
       let v1 = v128.load(q, 16);
       arg0 = i32x4.max_s(arg0, v128.and(f32x4.lt(best0, v0), cls));
       arg1 = i32x4.max_s(arg1, v128.and(f32x4.lt(best1, v1), cls));
       best0 = f32x4.pmax(best0, v0);
       best1 = f32x4.pmax(best1, v1);
-      cls = i32x4.splat(c + 1);
-      v0 = v128.load(q + plane);
-      v1 = v128.load(q + plane, 16);
+      cls = i32x4.add(cls, oneClass);
+      const q1 = q + plane;
+      v0 = v128.load(q1);
+      v1 = v128.load(q1, 16);
       arg0 = i32x4.max_s(arg0, v128.and(f32x4.lt(best0, v0), cls));
       arg1 = i32x4.max_s(arg1, v128.and(f32x4.lt(best1, v1), cls));
       best0 = f32x4.pmax(best0, v0);
       best1 = f32x4.pmax(best1, v1);
+      cls = i32x4.add(cls, oneClass);
     }
     if (c < C) {
-      const cls = i32x4.splat(c);
       const v0 = v128.load(q);
       const v1 = v128.load(q, 16);
       arg0 = i32x4.max_s(arg0, v128.and(f32x4.lt(best0, v0), cls));
@@ -361,20 +359,21 @@ function firstPass(params: usize, C: i32): i32 {
       let target = rowSums + spare * rowBytes;
       for (; c + 1 < C; c += 2, q += plane << 1, source += 16, target += 16) {
         let sum = v128.load(source);
-        let lowV = promoteAt(q);
-        let lowW = promoteAt(q + plane);
+        const qw = q + plane;
+        let lowV = f64x2.promote_low_f32x4(v128.load64_zero(q));
+        let lowW = f64x2.promote_low_f32x4(v128.load64_zero(qw));
         s0 = f64x2.add(f64x2.add(s0, f64x2.mul(lowV, lowV)), f64x2.mul(lowW, lowW));
         sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(lowV, lowW, 0, 2)), f64x2.shuffle(lowV, lowW, 1, 3));
-        let highV = promoteAt(q + 8);
-        let highW = promoteAt(q + plane + 8);
+        let highV = f64x2.promote_low_f32x4(v128.load64_zero(q, 8));
+        let highW = f64x2.promote_low_f32x4(v128.load64_zero(qw, 8));
         s1 = f64x2.add(f64x2.add(s1, f64x2.mul(highV, highV)), f64x2.mul(highW, highW));
         sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(highV, highW, 0, 2)), f64x2.shuffle(highV, highW, 1, 3));
-        lowV = promoteAt(q + 16);
-        lowW = promoteAt(q + plane + 16);
+        lowV = f64x2.promote_low_f32x4(v128.load64_zero(q, 16));
+        lowW = f64x2.promote_low_f32x4(v128.load64_zero(qw, 16));
         s2 = f64x2.add(f64x2.add(s2, f64x2.mul(lowV, lowV)), f64x2.mul(lowW, lowW));
         sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(lowV, lowW, 0, 2)), f64x2.shuffle(lowV, lowW, 1, 3));
-        highV = promoteAt(q + 24);
-        highW = promoteAt(q + plane + 24);
+        highV = f64x2.promote_low_f32x4(v128.load64_zero(q, 24));
+        highW = f64x2.promote_low_f32x4(v128.load64_zero(qw, 24));
         s3 = f64x2.add(f64x2.add(s3, f64x2.mul(highV, highV)), f64x2.mul(highW, highW));
         sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(highV, highW, 0, 2)), f64x2.shuffle(highV, highW, 1, 3));
         v128.store(target, sum);
@@ -400,10 +399,10 @@ function firstPass(params: usize, C: i32): i32 {
       }
     } else {
       for (; c < C; c++, q += plane) {
-        const v01 = promoteAt(q);
-        const v23 = promoteAt(q + 8);
-        const v45 = promoteAt(q + 16);
-        const v67 = promoteAt(q + 24);
+        const v01 = f64x2.promote_low_f32x4(v128.load64_zero(q));
+        const v23 = f64x2.promote_low_f32x4(v128.load64_zero(q, 8));
+        const v45 = f64x2.promote_low_f32x4(v128.load64_zero(q, 16));
+        const v67 = f64x2.promote_low_f32x4(v128.load64_zero(q, 24));
         s0 = f64x2.add(s0, f64x2.mul(v01, v01));
         s1 = f64x2.add(s1, f64x2.mul(v23, v23));
         s2 = f64x2.add(s2, f64x2.mul(v45, v45));
@@ -512,16 +511,16 @@ function dominantMeans(params: usize, C: i32, n: i32): void {
   let c = 0;
   for (; c + 1 < C; c += 2, q += plane << 1, v += 16) {
     let w = v128.load64_splat(v);
-    d0 = f64x2.add(d0, f64x2.mul(promoteAt(q), w));
-    d1 = f64x2.add(d1, f64x2.mul(promoteAt(q + 8), w));
-    d2 = f64x2.add(d2, f64x2.mul(promoteAt(q + 16), w));
-    d3 = f64x2.add(d3, f64x2.mul(promoteAt(q + 24), w));
+    d0 = f64x2.add(d0, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(q)), w));
+    d1 = f64x2.add(d1, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(q, 8)), w));
+    d2 = f64x2.add(d2, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(q, 16)), w));
+    d3 = f64x2.add(d3, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(q, 24)), w));
     w = v128.load64_splat(v, 8);
     const q1 = q + plane;
-    d0 = f64x2.add(d0, f64x2.mul(promoteAt(q1), w));
-    d1 = f64x2.add(d1, f64x2.mul(promoteAt(q1 + 8), w));
-    d2 = f64x2.add(d2, f64x2.mul(promoteAt(q1 + 16), w));
-    d3 = f64x2.add(d3, f64x2.mul(promoteAt(q1 + 24), w));
+    d0 = f64x2.add(d0, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(q1)), w));
+    d1 = f64x2.add(d1, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(q1, 8)), w));
+    d2 = f64x2.add(d2, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(q1, 16)), w));
+    d3 = f64x2.add(d3, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(q1, 24)), w));
   }
   if (c < C) {
     const w = v128.load64_splat(v);
