@@ -294,9 +294,11 @@ function firstPass(params: usize, C: i32): i32 {
   store<u32>(rowCounts + (ZERO_ROW << 2), 0);
   let spare = FIRST_SPARE_ROW;
   for (let x: usize = 0; x < groups; x += 8) {
-    const k = load<i32>(K + (x << 2));
+    const K0 = v128.load(K + (x << 2));
+    const K1 = v128.load(K + (x << 2), 16);
+    const k = i32x4.extract_lane(K0, 0);
     const kv = i32x4.splat(k);
-    const sameSuperpixel = i32x4.all_true(v128.and(i32x4.eq(v128.load(K + (x << 2)), kv), i32x4.eq(v128.load(K + (x << 2), 16), kv)));
+    const sameSuperpixel = i32x4.all_true(v128.and(i32x4.eq(K0, kv), i32x4.eq(K1, kv)));
     const labels = v128.load64_zero(L + x);
     const validLabels = i8x16.all_true(v128.or(i8x16.lt_u(labels, classLimit), i8x16.eq(labels, ignore)));
     // Pixels outside every superpixel need only their labels checked.
@@ -430,6 +432,14 @@ function firstPass(params: usize, C: i32): i32 {
       countLabels(labelCounts + (kC << 2), L + x, labels, 0xff, -1);
       continue;
     }
+    const inSuperpixel = 0xff & ~lanesOf(K0, K1, 0);
+    const finiteBits = pairBits(f64x2.lt(s0, infinity), f64x2.lt(s1, infinity), f64x2.lt(s2, infinity), f64x2.lt(s3, infinity));
+    if (validLabels && (inSuperpixel & ~finiteBits) == 0) {
+      // Valid, but several superpixels or classes (or zero vectors, or pixels outside superpixels).
+      mixedGroup(params, C, x, K0, K1, arg0, arg1, s0, s1, s2, s3, inSuperpixel);
+      continue;
+    }
+    // An invalid label or a non-finite soft label in a superpixel: pixel by pixel, which reports the first.
     v128.store(scratch, arg0);
     v128.store(scratch, arg1, 16);
     v128.store(scratch, s0, 32);
@@ -458,6 +468,99 @@ function firstPass(params: usize, C: i32): i32 {
     if (error != OK) return error;
   }
   return OK;
+}
+
+/**
+ * Pass 1 for a group of eight valid pixels that is not one (superpixel, class) pair of non-zero
+ * vectors: what firstPassPixel does for each, with the class sums of each pair present added as a
+ * vector. The lanes of a pair are added one after the other in lane order, the others add +0 (row
+ * sums start at +0, so they are never -0 and adding +0 leaves their bits unchanged); zero vectors
+ * and pixels outside superpixels add nothing. The caller checked the labels and that the squared
+ * norm of every lane in a superpixel is finite.
+ */
+function mixedGroup(params: usize, C: i32, x: usize, K0: v128, K1: v128, arg0: v128, arg1: v128, s0: v128, s1: v128, s2: v128, s3: v128, inSuperpixel: i32): void {
+  const K = slot(params, INDEX);
+  const L = slot(params, LABELS);
+  const A = slot(params, ARGMAX);
+  const N = slot(params, NORM);
+  const dominantCounts = slot(params, DOMINANT_COUNTS);
+  const labelCounts = slot(params, LABEL_COUNTS);
+  const rowCounts = slot(params, ROW_COUNTS);
+  const rowSums = slot(params, ROW_SUMS);
+  const plane = <usize>slot(params, PIXELS) << 2;
+  const CE = <usize>((C + 1) & ~1);
+  const zero = f64x2.splat(0);
+  // Lanes outside superpixels get an argmax and a norm too; nothing reads them there.
+  v128.store64_lane(A + x, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(arg0, arg1), arg0), 0);
+  const norms = N + (x << 3);
+  v128.store(norms, f64x2.sqrt(s0));
+  v128.store(norms, f64x2.sqrt(s1), 16);
+  v128.store(norms, f64x2.sqrt(s2), 32);
+  v128.store(norms, f64x2.sqrt(s3), 48);
+  let lanes = inSuperpixel;
+  while (lanes != 0) {
+    const j = <usize>ctz(lanes);
+    lanes &= lanes - 1;
+    const k = <usize>load<i32>(K + ((x + j) << 2));
+    const counts = dominantCounts + ((k * <usize>C + <usize>load<u8>(A + x + j)) << 2);
+    store<u32>(counts, load<u32>(counts) + 1);
+    const label = <usize>load<u8>(L + x + j);
+    if (label != IGNORE) {
+      const labelCount = labelCounts + ((k * <usize>C + label) << 2);
+      store<u32>(labelCount, load<u32>(labelCount) + 1);
+    }
+  }
+  // Each (superpixel, class) pair of the non-zero vectors in turn, with the lanes of its pixels.
+  let pending = inSuperpixel & pairBits(f64x2.gt(s0, zero), f64x2.gt(s1, zero), f64x2.gt(s2, zero), f64x2.gt(s3, zero));
+  const argmax = v128.load64_zero(A + x);
+  while (pending != 0) {
+    const j = <usize>ctz(pending);
+    const k = load<i32>(K + ((x + j) << 2));
+    const a = load<u8>(A + x + j);
+    const pairLanes = lanesOf(K0, K1, k) & i8x16.bitmask(i8x16.eq(argmax, i8x16.splat(<i8>a))) & pending;
+    pending &= ~pairLanes;
+    const row = rowOf(params, <usize>k * <usize>C + <usize>a, CE);
+    const rowCount = rowCounts + (row << 2);
+    store<u32>(rowCount, load<u32>(rowCount) + <u32>popcnt(pairLanes));
+    const mask = laneBytes(pairLanes);
+    const m0 = i8x16.shuffle(mask, mask, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const m1 = i8x16.shuffle(mask, mask, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const m2 = i8x16.shuffle(mask, mask, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5);
+    const m3 = i8x16.shuffle(mask, mask, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
+    let q = slot(params, SOFT_LABELS) + (x << 2);
+    let sums = rowSums + row * CE * 8;
+    let c = 0;
+    for (; c + 1 < C; c += 2, q += plane << 1, sums += 16) {
+      const qw = q + plane;
+      let sum = v128.load(sums);
+      let v = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(q)), m0);
+      let w = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(qw)), m0);
+      sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(v, w, 0, 2)), f64x2.shuffle(v, w, 1, 3));
+      v = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(q, 8)), m1);
+      w = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(qw, 8)), m1);
+      sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(v, w, 0, 2)), f64x2.shuffle(v, w, 1, 3));
+      v = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(q, 16)), m2);
+      w = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(qw, 16)), m2);
+      sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(v, w, 0, 2)), f64x2.shuffle(v, w, 1, 3));
+      v = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(q, 24)), m3);
+      w = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(qw, 24)), m3);
+      sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(v, w, 0, 2)), f64x2.shuffle(v, w, 1, 3));
+      v128.store(sums, sum);
+    }
+    if (c < C) {
+      // Last class of an odd C: its lane pairs with a zero.
+      let sum = v128.load(sums);
+      let v = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(q)), m0);
+      sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(v, zero, 0, 2)), f64x2.shuffle(v, zero, 1, 3));
+      v = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(q, 8)), m1);
+      sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(v, zero, 0, 2)), f64x2.shuffle(v, zero, 1, 3));
+      v = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(q, 16)), m2);
+      sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(v, zero, 0, 2)), f64x2.shuffle(v, zero, 1, 3));
+      v = v128.and(f64x2.promote_low_f32x4(v128.load64_zero(q, 24)), m3);
+      sum = f64x2.add(f64x2.add(sum, f64x2.shuffle(v, zero, 0, 2)), f64x2.shuffle(v, zero, 1, 3));
+      v128.store(sums, sum);
+    }
+  }
 }
 
 /** d per superpixel (ties: smallest class), and v := m, the mean of P over D, with |m|. */
