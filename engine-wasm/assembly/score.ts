@@ -15,9 +15,12 @@
 //   the best cosine likewise, pixels in row-major order.
 //
 // Pixels go in groups of eight. In pass 1 a group of one superpixel and one predicted class, with
-// valid labels and finite non-zero vectors, takes the vector path and any other group goes pixel by
-// pixel; the later passes take a group's superpixels in turn, each with the lanes of its pixels.
-// The tail of the image (fewer than eight pixels) goes pixel by pixel.
+// valid labels and finite non-zero vectors, takes the fast vector path, any other valid group adds
+// each of its (superpixel, class) pairs with masked lanes, and a group with an invalid value goes
+// pixel by pixel (which reports the first); the later passes take a group's superpixels in turn,
+// each with the lanes of its pixels. The tail of the image (fewer than eight pixels) goes pixel by
+// pixel. Loads take constant offsets from one address where they can: V8 then keeps the address
+// arithmetic out of the loops.
 
 // Slots (32-bit) of the parameter block.
 const CLASSES = 0;
@@ -267,7 +270,8 @@ const FIRST_SPARE_ROW: usize = 1;
  * Per group of eight, a first loop over the classes finds the argmax (float32 lanes); when the
  * group is one superpixel with one predicted class, a second loop computes the squared norms and
  * the pair's row of class sums plus the group, written into a spare row that replaces the row once
- * every vector of the group proves finite and non-zero (else the group goes pixel by pixel).
+ * every vector of the group proves finite and non-zero; else a loop computes the squared norms, and
+ * a valid group goes to mixedGroup, an invalid one pixel by pixel.
  */
 function firstPass(params: usize, C: i32): i32 {
   const hw = <usize>slot(params, PIXELS);
