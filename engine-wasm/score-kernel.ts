@@ -6,9 +6,10 @@
  *
  * `score` copies P (unless it is already there, see `softLabelsArea`), L and S into the memory,
  * lays out every intermediate array after them, describes the layout in a parameter block at
- * address 0 and runs the kernel; the results are copied out, so they own their buffers. The kernel trusts the layout: inputs are validated by the
- * caller (engine/score-image.ts), except what needs a pass over the pixels (label range, finite
- * soft labels), which the kernel reports as a `KernelError`.
+ * address 0 and runs the kernel; the results are copied out, so they own their buffers. The kernel
+ * trusts the layout: inputs are validated by the caller (engine/score-image.ts), except what needs
+ * a pass over the pixels (label range, finite soft labels), which the kernel reports as a
+ * `KernelError`.
  */
 import { readFileSync } from 'node:fs';
 import { DENSE_ID_LIMIT, compactSuperpixels } from '../engine/superpixel-index.js';
