@@ -11,9 +11,11 @@
  * a pass over the pixels (label range, finite soft labels), which the kernel reports as a
  * `KernelError`.
  */
-import { readFileSync } from 'node:fs';
 import { DENSE_ID_LIMIT, compactSuperpixels } from '../engine/superpixel-index.js';
 import type { ImageInput } from '../engine/types.js';
+import { instantiate, reserveMemory, type WasmMemory } from './wasm-module.js';
+
+export { KernelMemoryError } from './wasm-module.js';
 
 /** Slots (32-bit) of the parameter block; the same numbers as in assembly/score.ts. */
 const Slot = {
@@ -30,14 +32,6 @@ type Region = Exclude<keyof typeof Slot, 'classes' | 'pixels' | 'superpixels' | 
 const PARAMS_AT = 0;
 const PARAM_SLOTS = 64;
 const ARRAYS_AT = 1024;
-const PAGE = 65536;
-/** wasm32 addresses 4 GiB. */
-const MAX_BYTES = 2 ** 32;
-
-/** The image's arrays do not fit in the kernel's memory (wasm32 addresses 4 GiB). */
-export class KernelMemoryError extends Error {
-  override readonly name = 'KernelMemoryError';
-}
 
 /** Why the kernel stopped, at `pixel` (the first such pixel in row-major order). */
 export interface KernelError {
@@ -77,25 +71,10 @@ export interface KernelSettings {
 }
 
 interface KernelExports {
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  readonly memory: WasmMemory;
   score(params: number): number;
   compact(params: number): number;
   largestId(map: number, idBytes: number, pixels: number): number;
-}
-
-/** The part of the WebAssembly JS API used here (its full types live in lib.dom, which this project leaves out). */
-interface WebAssemblyApi {
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object, imports: object) => { readonly exports: object };
-}
-const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-
-let compiled: object | undefined;
-
-/** The compiled kernel, compiled on first use (once per thread). */
-function kernelModule(): object {
-  compiled ??= new Module(readFileSync(new URL('./score-kernel.wasm', import.meta.url)));
-  return compiled;
 }
 
 export class ScoreKernel {
@@ -104,7 +83,7 @@ export class ScoreKernel {
   private end = ARRAYS_AT;
 
   constructor() {
-    this.wasm = new Instance(kernelModule(), {}).exports as KernelExports;
+    this.wasm = instantiate<KernelExports>(new URL('./score-kernel.wasm', import.meta.url));
   }
 
   /**
@@ -256,17 +235,6 @@ export class ScoreKernel {
 
   /** Grows the memory to hold every placed region. */
   private reserve(): void {
-    const bytes = this.end;
-    if (bytes > MAX_BYTES) throw new KernelMemoryError(`they need ${bytes} bytes of WebAssembly memory, more than the 4 GiB it can address`);
-    const memory = this.wasm.memory;
-    const have = memory.buffer.byteLength;
-    if (bytes <= have) return;
-    // Some headroom, so that slightly larger images do not grow the memory again.
-    const want = Math.min(MAX_BYTES, Math.ceil(bytes * 1.125));
-    try {
-      memory.grow(Math.ceil((want - have) / PAGE));
-    } catch (error) {
-      throw new KernelMemoryError(`WebAssembly memory could not grow to ${want} bytes (${error instanceof Error ? error.message : String(error)})`);
-    }
+    reserveMemory(this.wasm.memory, this.end);
   }
 }

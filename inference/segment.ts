@@ -2,7 +2,7 @@ import ort from 'onnxruntime-node';
 import type { SegmentationModelMetadata } from './model-metadata.js';
 import type { DecodedImage } from './preprocess.js';
 import { normaliseInto } from './preprocess.js';
-import { softmaxInPlace } from './softmax.js';
+import { softmaxInPlace } from '../engine-wasm/softmax-kernel.js';
 
 export interface SoftLabels {
   /** C x H x W, float32, C order: the spec's P. */
@@ -30,10 +30,9 @@ export async function segmentBatch(session: ort.InferenceSession, model: Segment
     throw new Error(`model output shape [${logits.dims.join(', ')}], expected [${images.length}, ${model.numClasses}, ${height}, ${width}]`);
   }
   const data = logits.data as Float32Array;
-  const scratch = new Float64Array(2 * plane);
   return images.map((_, index) => {
     const offset = index * classes * plane;
-    softmaxInPlace(data, offset, classes, plane, scratch);
+    softmaxInPlace(data, offset, classes, plane);
     return { probabilities: data.subarray(offset, offset + classes * plane), classes, height, width };
   });
 }

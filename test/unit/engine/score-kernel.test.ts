@@ -99,12 +99,14 @@ function runReference(run: string, images: readonly ImageInput[], mode: Mode, ta
   return JSON.parse(readFileSync(out, 'utf8')) as ReferenceOutput;
 }
 
-describe('score kernel build', () => {
-  it('compiles engine-wasm/assembly to the committed engine-wasm/score-kernel.wasm, byte for byte', () => {
-    const rebuilt = path.join(workDir, 'score-kernel.wasm');
+describe('WebAssembly build', () => {
+  it('compiles engine-wasm/assembly to the committed engine-wasm/*.wasm, byte for byte', () => {
+    const rebuilt = mkdtempSync(path.join(workDir, 'wasm-'));
     execFileSync('bash', [path.join(root, 'scripts/build-wasm.sh'), rebuilt], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-    const committed = readFileSync(path.join(root, 'engine-wasm/score-kernel.wasm'));
-    assert.ok(readFileSync(rebuilt).equals(committed), 'engine-wasm/score-kernel.wasm is stale: run scripts/build-wasm.sh');
+    for (const file of ['score-kernel.wasm', 'softmax.wasm']) {
+      const committed = readFileSync(path.join(root, 'engine-wasm', file));
+      assert.ok(readFileSync(path.join(rebuilt, file)).equals(committed), `engine-wasm/${file} is stale: run scripts/build-wasm.sh`);
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { decodeRgb, normaliseInto } from '../../../inference/preprocess.js';
-import { softmaxInPlace } from '../../../inference/softmax.js';
+import { softmaxInPlace } from '../../../engine-wasm/softmax-kernel.js';
 
 describe('softmax over the class axis', () => {
   it('matches a naive per-pixel softmax, sums to one, and survives large logits', () => {
@@ -11,7 +11,7 @@ describe('softmax over the class axis', () => {
     const logits = Float32Array.from({ length: classes * plane + 3 }, (_, i) => ((i * 37) % 11) - 5 + (i === 7 ? 900 : 0));
     const offset = 3; // a block inside a batch buffer
     const original = logits.slice();
-    softmaxInPlace(logits, offset, classes, plane, new Float64Array(2 * plane));
+    softmaxInPlace(logits, offset, classes, plane);
     for (let i = 0; i < plane; i++) {
       const column = Array.from({ length: classes }, (_, c) => original[offset + c * plane + i]);
       const max = Math.max(...column);
