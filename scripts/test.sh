@@ -23,7 +23,9 @@ echo "== tests (node:test)"
 mapfile -t files < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 tap=$(mktemp)
 trap 'rm -f "$tap" "$pytest_log"' EXIT
-node --import tsx --test --test-concurrency=2 \
+# --test-timeout: a test that hangs fails by name after 15 minutes (tests that need longer say so)
+# instead of holding CI to its limit.
+node --import tsx --test --test-concurrency=2 --test-timeout=900000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" \
   "${files[@]}" || status=$?

@@ -33,16 +33,29 @@ export async function withWorker<T>(env: TestWorkflowEnvironment, taskQueue: str
   return worker.runUntil(body);
 }
 
-/** Polls (real time) until `probe` returns a value, or fails naming what it waited for. */
+/** How long one probe of `eventually` may take before it is given up and tried again. */
+const PROBE_TIMEOUT_MS = 10_000;
+
+/**
+ * Polls (real time) until `probe` returns a value, or fails naming what it waited for. A probe that
+ * does not settle (a query the server holds on to under load) is given up after PROBE_TIMEOUT_MS
+ * and tried again, so the deadline holds.
+ */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const value = await probe();
+      const givenUp = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`a probe took over ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+      });
+      const value = await Promise.race([probe(), givenUp]);
       if (value !== undefined && value !== false) return value;
     } catch (error) {
       last = error;
+    } finally {
+      clearTimeout(timer);
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
